@@ -1,1 +1,200 @@
-//! placeholder
+//! boto3, a second official SDK, against an in-process bedrock-local endpoint.
+//!
+//! Run: `cargo test -p workshop-tests --test sdk_boto3`. The test makes a Python venv under
+//! `target/boto3-venv` with `boto3==1.44.5` (reused on later runs), starts the endpoint on port 0,
+//! and runs `tests/boto3/check_bedrock_local.py`, which prints what boto3 saw as JSON; the
+//! assertions are here. Needs `python3` with the `venv` module and access to PyPI on first run:
+//! without python3 the test fails and says so (it does not skip).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use bedrock_local::{Config, ScenarioSet};
+use serde_json::{Value, json};
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+/// The boto3 release the test pins, so results do not drift with new releases.
+const BOTO3: &str = "boto3==1.44.5";
+
+/// The rules the script's requests are answered from.
+const RULES: &str = r#"
+[[rule]]
+name = "hello"
+match = { contains = "hello there" }
+reply = { text = "Hello from a scenario rule, streamed to boto3 in several small pieces.", chunk_tokens = 2 }
+
+[[rule]]
+name = "weather-call"
+match = { tool = "get_weather", tool_result = false }
+reply = { text = "Let me check.", tool_use = [{ name = "get_weather", input = { location = "Paris" } }] }
+
+[[rule]]
+name = "throttle-twice"
+match = { contains = "throttle twice" }
+fault = { kind = "throttle", times = 2 }
+reply = { text = "Made it on attempt three." }
+
+[[rule]]
+name = "native"
+match = { contains = "native hello" }
+reply = { text = "Native answer." }
+"#;
+
+/// `target/` of this build: the test binary lives in `target/<profile>/deps/`.
+fn target_dir() -> Result<PathBuf, Box<dyn std::error::Error>> {
+    let exe = std::env::current_exe()?;
+    exe.ancestors()
+        .nth(3)
+        .map(Path::to_path_buf)
+        .ok_or_else(|| format!("cannot find target/ above {}", exe.display()).into())
+}
+
+/// Runs a command, failing with its output when it does not succeed.
+fn run(command: &mut Command, what: &str) -> Result<String, Box<dyn std::error::Error>> {
+    let output = command
+        .output()
+        .map_err(|e| format!("{what}: cannot run {command:?}: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "{what} failed ({}):\n{}\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+        .into());
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// The venv's python, creating the venv and installing boto3 unless a previous run did.
+fn boto3_python() -> Result<PathBuf, Box<dyn std::error::Error>> {
+    let venv = target_dir()?.join("boto3-venv");
+    let python = venv.join("bin").join("python");
+    let version = BOTO3.trim_start_matches("boto3==");
+    let ready = Command::new(&python)
+        .args([
+            "-c",
+            &format!("import boto3, sys; sys.exit(boto3.__version__ != '{version}')"),
+        ])
+        .status()
+        .is_ok_and(|s| s.success());
+    if ready {
+        return Ok(python);
+    }
+    Command::new("python3")
+        .arg("--version")
+        .output()
+        .map_err(|e| {
+            format!(
+                "python3 is needed to test bedrock-local with boto3 and could not be run ({e}); \
+             install Python 3 with its venv module (Debian: apt-get install python3 python3-venv)"
+            )
+        })?;
+    run(
+        Command::new("python3")
+            .args(["-m", "venv", "--clear"])
+            .arg(&venv),
+        "creating the boto3 venv (Debian needs python3-venv)",
+    )?;
+    run(
+        Command::new(&python).args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            BOTO3,
+        ]),
+        "pip install boto3",
+    )?;
+    Ok(python)
+}
+
+#[test]
+fn boto3_converses_streams_text_and_tool_use_invokes_sees_validation_errors_and_retries_throttling()
+-> TestResult {
+    let python = boto3_python()?;
+    let rules = ScenarioSet::from_toml_str("sdk_boto3.rs", RULES)?;
+    let endpoint = bedrock_local::start(Config::default().scenarios(rules))?;
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("boto3")
+        .join("check_bedrock_local.py");
+    let creds = endpoint.credentials();
+    let stdout = run(
+        Command::new(&python)
+            .arg(&script)
+            .env("BEDROCK_LOCAL_ENDPOINT", endpoint.endpoint_url())
+            .env("AWS_ACCESS_KEY_ID", &creds.access_key_id)
+            .env("AWS_SECRET_ACCESS_KEY", &creds.secret_access_key)
+            .env("AWS_DEFAULT_REGION", endpoint.region())
+            // Nothing from the machine's own AWS setup may change how boto3 signs or where it goes.
+            .env_remove("AWS_SESSION_TOKEN")
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_BEARER_TOKEN_BEDROCK")
+            .env_remove("AWS_ENDPOINT_URL")
+            .env_remove("AWS_ENDPOINT_URL_BEDROCK_RUNTIME")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
+        "the boto3 script",
+    )?;
+    let report: Value = serde_json::from_str(&stdout).map_err(|e| format!("{e}: {stdout}"))?;
+    endpoint.stop();
+
+    assert_eq!(report["boto3"], "1.44.5");
+
+    let converse = &report["converse"];
+    let hello = "Hello from a scenario rule, streamed to boto3 in several small pieces.";
+    assert_eq!(converse["text"], hello);
+    assert_eq!(converse["stop_reason"], "end_turn");
+    let (input, output) = (
+        bedrock_local::tokens::count("hello there"),
+        bedrock_local::tokens::count(hello),
+    );
+    assert_eq!(
+        converse["usage"],
+        json!({"inputTokens": input, "outputTokens": output, "totalTokens": input + output})
+    );
+    assert_eq!(converse["has_latency"], true);
+    assert_ne!(converse["request_id"], "");
+
+    let text = &report["stream_text"];
+    assert_eq!(text["text"], hello);
+    assert!(text["text_deltas"].as_u64().unwrap_or(0) >= 5, "{text}");
+    assert_eq!(text["stop_reason"], "end_turn");
+    assert_eq!(text["events"][0], "messageStart");
+    assert_eq!(
+        text["events"].as_array().and_then(|e| e.last()),
+        Some(&json!("metadata"))
+    );
+    assert_eq!(text["usage"]["outputTokens"], output);
+
+    let tool = &report["stream_tool"];
+    assert_eq!(tool["text"], "Let me check.");
+    assert_eq!(tool["tool_name"], "get_weather");
+    assert_eq!(tool["tool_input"], json!({"location": "Paris"}));
+    assert!(
+        tool["tool_input_deltas"].as_u64().unwrap_or(0) >= 2,
+        "{tool}"
+    );
+    assert_eq!(tool["stop_reason"], "tool_use");
+
+    let invoke = &report["invoke_model"];
+    assert_eq!(invoke["content_type"], "application/json");
+    assert_eq!(invoke["text"], "Native answer.");
+    assert_eq!(invoke["stop_reason"], "end_turn");
+
+    assert_eq!(
+        report["error"],
+        json!({
+            "code": "ValidationException",
+            "message": "A conversation must start with a user message. Try again with a conversation that starts with a user message.",
+            "status": 400
+        })
+    );
+    assert_eq!(
+        report["throttled_then_answered"],
+        json!({"text": "Made it on attempt three.", "attempts": 3})
+    );
+    Ok(())
+}

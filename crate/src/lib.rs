@@ -1,1 +1,111 @@
-//! placeholder
+//! Blocking, notebook-friendly access to Amazon Bedrock's Invoke, Converse and ConverseStream
+//! APIs, against AWS or an in-process local endpoint.
+//!
+//! Every call a notebook makes is a plain blocking method with concrete types: no `.await`, no
+//! generics over SDK types. A [`Bedrock`] handle holds plain data (region, endpoint, resolved
+//! credentials, settings) and builds a short-lived runtime and SDK client inside each call, so
+//! it keeps working from any later cell. The `_async` twins serve scripts and tests.
+//!
+//! # Connecting
+//!
+//! [`Bedrock::connect`] picks the backend (`BEDROCK_BACKEND=aws|local`, else the AWS credential
+//! chain, else the local endpoint) and prints one line saying which.
+//!
+//! ```
+//! # fn main() -> bedrock_kit::Result<()> {
+//! use bedrock_kit::Bedrock;
+//! let bedrock = Bedrock::local()?; // or Bedrock::connect()?
+//! # Ok(()) }
+//! ```
+//!
+//! # Models
+//!
+//! Models are named by their display name or any id. [`Bedrock::models`] shows the catalog with
+//! the id to call in the session's region; [`Bedrock::resolve`] gives one id.
+//!
+//! ```
+//! # fn main() -> bedrock_kit::Result<()> {
+//! # let bedrock = bedrock_kit::Bedrock::local()?;
+//! assert_eq!(bedrock.resolve("Claude 3.7 Sonnet")?, "us.anthropic.claude-3-7-sonnet-20250219-v1:0");
+//! # Ok(()) }
+//! ```
+//!
+//! # Converse and streaming
+//!
+//! ```
+//! # fn main() -> bedrock_kit::Result<()> {
+//! # let bedrock = bedrock_kit::Bedrock::local()?;
+//! use bedrock_kit::Request;
+//! let request = Request::new("Summarise: rivers carry water to the sea.").temperature(0.4).max_tokens(500);
+//! let reply = bedrock.send("Amazon Nova Pro", &request)?;   // whole answer
+//! let streamed = bedrock.stream("Amazon Nova Pro", &request)?; // printed line by line
+//! println!("{}", streamed.summary());
+//! # Ok(()) }
+//! ```
+//!
+//! # Native bodies (InvokeModel)
+//!
+//! ```
+//! # fn main() -> bedrock_kit::Result<()> {
+//! # let bedrock = bedrock_kit::Bedrock::local()?;
+//! use bedrock_kit::Params;
+//! let reply = bedrock.invoke_text("Claude 3.5 Haiku", "Summarise ...", &Params::default().temperature(0.5))?;
+//! # Ok(()) }
+//! ```
+//!
+//! # Comparing models, conversations, tools
+//!
+//! ```
+//! # fn main() -> bedrock_kit::Result<()> {
+//! # let bedrock = bedrock_kit::Bedrock::local()?;
+//! use bedrock_kit::{Conversation, Request, tools::{ToolBox, Weather}};
+//! let comparison = bedrock.compare(&["Amazon Nova Micro", "Claude 3.5 Haiku"], &Request::new("Hi"));
+//! let mut chat = Conversation::new().model("Amazon Nova Micro").user("Hello");
+//! bedrock.chat(&mut chat)?;
+//! let run = bedrock.run_tools("Claude 3.5 Haiku", &Request::new("Weather in Miami?"), &ToolBox::new().with(Weather))?;
+//! # Ok(()) }
+//! ```
+//!
+//! # Display
+//!
+//! [`Reply`], [`ModelTable`], [`Comparison`], [`Conversation`], [`tools::ToolRun`] and
+//! [`code::CodeCheck`] implement `Display` for terminals and an inherent `evcxr_display` that
+//! renders HTML (Markdown through comrak, GFM tables, highlighted code) in a notebook.
+//!
+//! # Errors
+//!
+//! Every fallible call returns [`Result`]; [`Error`] keeps Bedrock's code and message and says
+//! what to do next (enable model access, use an inference profile, slow down, ...).
+
+mod backend;
+mod catalog;
+mod client;
+pub mod code;
+mod compare;
+mod connect;
+mod conversation;
+mod converse;
+pub mod display;
+mod error;
+mod invoke;
+mod message;
+mod reply;
+mod request;
+mod runtime;
+mod sdk_error;
+mod settings;
+mod stream;
+pub mod tools;
+mod wire;
+
+pub use backend::{Backend, Bedrock};
+pub use catalog::{Model, ModelTable, base_model_id, catalog, find_model, geography};
+pub use compare::{CompareEntry, Comparison};
+pub use connect::BACKEND_ENV;
+pub use conversation::Conversation;
+pub use error::{Error, Result};
+pub use invoke::{Provider, native_body};
+pub use message::{Block, Message, Role, ToolResult, ToolStatus, ToolUse};
+pub use reply::{Reply, Usage};
+pub use request::{Params, Request, ToolChoice, ToolSpec};
+pub use settings::{COMPARE_CONCURRENCY, MAX_TOOL_ROUNDS, RetryMode, Settings};

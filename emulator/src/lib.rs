@@ -1,1 +1,55 @@
-//! placeholder
+//! A local Amazon Bedrock Runtime endpoint that official SDKs cannot tell from the real one.
+//!
+//! `bedrock-local` speaks the Bedrock Runtime wire protocol (Converse, ConverseStream,
+//! InvokeModel, InvokeModelWithResponseStream, CountTokens), checks SigV4 signatures or a bearer
+//! token, validates requests with Bedrock's own messages, and answers from deterministic
+//! scenario rules, including injected faults. Nothing here talks to AWS.
+//!
+//! # Start it in-process
+//!
+//! ```no_run
+//! let endpoint = bedrock_local::start(bedrock_local::Config::default())?;
+//! println!("{} signed by {}", endpoint.endpoint_url(), endpoint.credentials());
+//! endpoint.stop();
+//! # Ok::<(), bedrock_local::Error>(())
+//! ```
+//!
+//! # Drive it in tests without a socket
+//!
+//! [`app`] returns the `axum::Router`, ready for `tower::ServiceExt::oneshot`.
+//!
+//! # Run the binary
+//!
+//! `cargo run -p bedrock-local -- serve` prints one line with the address and the environment
+//! variables (`AWS_ENDPOINT_URL_BEDROCK_RUNTIME`, keys, region) that point any SDK at it.
+
+mod answer;
+mod app;
+mod auth;
+mod catalog;
+mod config;
+mod converse;
+mod error;
+mod eventstream;
+mod json;
+mod providers;
+pub mod scenario;
+mod server;
+mod stream;
+pub mod tokens;
+pub mod turn;
+mod validate;
+
+pub use app::{AppState, app};
+pub use auth::SIGNING_SERVICE;
+pub use catalog::{
+    INVALID_MODEL_MESSAGE, Model, Provider, find as find_model, models, on_demand_message,
+};
+pub use config::{Config, Credentials, DEFAULT_REGION, MAX_BODY_BYTES, MAX_CLOCK_SKEW_SECONDS};
+pub use error::ApiError;
+pub use scenario::{ScenarioError, ScenarioSet};
+pub use server::{Error, LocalEndpoint, serve, serve_until, start};
+pub use validate::{
+    FIRST_MESSAGE_USER, NO_STREAMING_TOOL_USE, NO_SYSTEM_PROMPT, NO_TOOL_USE, ROLES_ALTERNATE,
+    TEMPERATURE_TOP_P_EXCLUSIVE, TOOL_CONFIG_REQUIRED, max_tokens_message,
+};

@@ -146,14 +146,19 @@ impl Turn {
 
     /// 1-based number of this user turn in the conversation.
     pub fn turn_number(&self) -> usize {
-        self.messages.iter().filter(|m| m.role == Role::User).count()
+        self.messages
+            .iter()
+            .filter(|m| m.role == Role::User)
+            .count()
     }
 
     /// Whether the last user message carries tool results.
     pub fn has_tool_result(&self) -> bool {
-        self.messages
-            .last()
-            .is_some_and(|m| m.blocks.iter().any(|b| matches!(b, Block::ToolResult { .. })))
+        self.messages.last().is_some_and(|m| {
+            m.blocks
+                .iter()
+                .any(|b| matches!(b, Block::ToolResult { .. }))
+        })
     }
 }
 

@@ -1,0 +1,173 @@
+//! The [`Bedrock`] handle: which backend, region, endpoint and credentials, as plain data.
+
+use std::any::Any;
+use std::fmt;
+use std::sync::Arc;
+
+use crate::catalog::{ModelTable, resolve_id};
+use crate::error::Result;
+use crate::settings::Settings;
+
+/// Where requests go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Amazon Bedrock (or whatever `AWS_ENDPOINT_URL_BEDROCK_RUNTIME` points at).
+    Aws,
+    /// The local endpoint (bedrock-local), started in-process or reached by URL.
+    Local,
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Backend::Aws => "aws",
+            Backend::Local => "local",
+        })
+    }
+}
+
+/// Resolved credentials, kept as plain strings so a handle survives across notebook cells.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) enum Auth {
+    /// SigV4 keys.
+    Keys {
+        access_key_id: String,
+        secret_access_key: String,
+        session_token: Option<String>,
+    },
+    /// `Authorization: Bearer` (Bedrock API keys, `AWS_BEARER_TOKEN_BEDROCK`).
+    Bearer(String),
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Auth::Keys { access_key_id, .. } => write!(f, "Keys({access_key_id}, secret hidden)"),
+            Auth::Bearer(_) => f.write_str("Bearer(hidden)"),
+        }
+    }
+}
+
+/// A handle to Bedrock: `Clone`, plain data, usable from any notebook cell, any number of times.
+///
+/// Every blocking call builds its own async runtime and SDK client, sends, and drops them, so
+/// nothing tied to one cell's runtime is kept. The `_async` twins serve scripts and tests.
+///
+/// ```
+/// # fn main() -> bedrock_kit::Result<()> {
+/// let bedrock = bedrock_kit::Bedrock::local()?;
+/// let reply = bedrock.ask("Amazon Nova Micro", "Say hello")?;
+/// assert!(!reply.text.is_empty());
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Bedrock {
+    pub(crate) backend: Backend,
+    pub(crate) region: String,
+    pub(crate) endpoint: Option<String>,
+    pub(crate) auth: Auth,
+    pub(crate) credential_source: String,
+    pub(crate) settings: Settings,
+    /// Keeps an in-process local endpoint running while any clone of the handle lives.
+    #[allow(dead_code)] // never read: holding it is the point
+    pub(crate) keep_alive: Option<Arc<dyn Any + Send + Sync>>,
+}
+
+impl fmt::Debug for Bedrock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Bedrock")
+            .field("backend", &self.backend)
+            .field("region", &self.region)
+            .field("endpoint", &self.endpoint)
+            .field("auth", &self.auth)
+            .field("credential_source", &self.credential_source)
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Bedrock {
+    /// The backend in use.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The session region.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// The endpoint URL, when not the default AWS one.
+    pub fn endpoint(&self) -> Option<&str> {
+        self.endpoint.as_deref()
+    }
+
+    /// Where the credentials came from (never the secret).
+    pub fn credential_source(&self) -> &str {
+        &self.credential_source
+    }
+
+    /// The settings every call uses.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The same handle with other settings (retries, timeouts, echo, concurrency).
+    ///
+    /// ```
+    /// # fn main() -> bedrock_kit::Result<()> {
+    /// use bedrock_kit::{Bedrock, RetryMode, Settings};
+    /// let bedrock = Bedrock::local()?
+    ///     .with_settings(Settings::default().retry_mode(RetryMode::Adaptive).max_attempts(5));
+    /// assert_eq!(bedrock.settings().max_attempts, 5);
+    /// # Ok(()) }
+    /// ```
+    pub fn with_settings(mut self, settings: Settings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// The one line `connect` prints: backend, region, endpoint, credential source.
+    pub fn describe(&self) -> String {
+        let endpoint = self
+            .endpoint
+            .clone()
+            .unwrap_or_else(|| format!("https://bedrock-runtime.{}.amazonaws.com", self.region));
+        format!(
+            "bedrock: backend {} · region {} · endpoint {} · credentials from {}",
+            self.backend, self.region, endpoint, self.credential_source
+        )
+    }
+
+    /// The model catalog with the id to call in this session's region.
+    ///
+    /// ```
+    /// # fn main() -> bedrock_kit::Result<()> {
+    /// let bedrock = bedrock_kit::Bedrock::local()?;
+    /// let table = bedrock.models();
+    /// assert_eq!(table.id("Claude 3.5 Haiku"), Some("us.anthropic.claude-3-5-haiku-20241022-v1:0"));
+    /// # Ok(()) }
+    /// ```
+    pub fn models(&self) -> ModelTable {
+        ModelTable::for_region(&self.region)
+    }
+
+    /// The id to call for a display name or id (the region's inference profile when needed).
+    ///
+    /// ```
+    /// # fn main() -> bedrock_kit::Result<()> {
+    /// let bedrock = bedrock_kit::Bedrock::local()?; // region us-east-1
+    /// assert_eq!(bedrock.resolve("DeepSeek-R1")?, "us.deepseek.r1-v1:0");
+    /// assert_eq!(bedrock.resolve("amazon.nova-pro-v1:0")?, "amazon.nova-pro-v1:0");
+    /// # Ok(()) }
+    /// ```
+    pub fn resolve(&self, name_or_id: &str) -> Result<String> {
+        resolve_id(name_or_id, &self.region)
+    }
+}
+
+impl fmt::Display for Bedrock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe())
+    }
+}

@@ -1,0 +1,283 @@
+//! Comparing models: the same request to several models at once, every outcome kept.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::backend::Bedrock;
+use crate::display::{MarkdownTable, bar_chart_svg, cell, escape_html, markdown_to_html, print_evcxr_html};
+use crate::error::{Error, Result};
+use crate::reply::Reply;
+use crate::request::Request;
+use crate::runtime::block_on;
+
+/// Characters of each answer shown in the comparison table.
+const PREVIEW_CHARS: usize = 160;
+
+/// One model's outcome in a [`Comparison`].
+#[derive(Debug)]
+pub struct CompareEntry {
+    /// The model as asked for (display name or id).
+    pub model: String,
+    /// Its reply, or why it failed.
+    pub outcome: Result<Reply>,
+}
+
+/// The outcomes of [`Bedrock::compare`], in the order the models were given.
+#[derive(Debug)]
+pub struct Comparison {
+    /// One entry per model.
+    pub entries: Vec<CompareEntry>,
+    /// Wall time of the whole comparison.
+    pub wall_time: Duration,
+}
+
+impl Bedrock {
+    /// Sends the same request to every model, a few at a time; one failure never stops the others.
+    ///
+    /// ```
+    /// # fn main() -> bedrock_kit::Result<()> {
+    /// use bedrock_kit::{Bedrock, Request};
+    /// let bedrock = Bedrock::local()?;
+    /// let comparison = bedrock.compare(&["Amazon Nova Micro", "Claude 3.5 Haiku", "nonsense"], &Request::new("Hi"));
+    /// assert_eq!(comparison.replies().len(), 2);
+    /// assert_eq!(comparison.failures().len(), 1);
+    /// # Ok(()) }
+    /// ```
+    pub fn compare(&self, models: &[&str], request: &Request) -> Comparison {
+        let started = Instant::now();
+        match block_on(self.compare_async(models, request)) {
+            Ok(comparison) => comparison,
+            // The runtime itself could not start: every model gets that error.
+            Err(error) => Comparison {
+                entries: models
+                    .iter()
+                    .map(|m| CompareEntry {
+                        model: m.to_string(),
+                        outcome: Err(Error::invalid(error.to_string())),
+                    })
+                    .collect(),
+                wall_time: started.elapsed(),
+            },
+        }
+    }
+
+    /// [`compare`](Self::compare) for async code (runs on the caller's runtime).
+    pub async fn compare_async(&self, models: &[&str], request: &Request) -> Comparison {
+        let started = Instant::now();
+        let permits = Arc::new(Semaphore::new(self.settings.concurrency.max(1)));
+        let mut tasks = JoinSet::new();
+        for (index, model) in models.iter().enumerate() {
+            let bedrock = self.clone();
+            let request = request.clone();
+            let model = model.to_string();
+            let permits = Arc::clone(&permits);
+            tasks.spawn(async move {
+                // The semaphore is never closed, so acquiring only waits for a free slot.
+                let _permit = permits.acquire_owned().await;
+                let outcome = bedrock.send_async(&model, &request).await;
+                (index, outcome)
+            });
+        }
+        let mut outcomes: Vec<Option<Result<Reply>>> = models.iter().map(|_| None).collect();
+        while let Some(joined) = tasks.join_next().await {
+            if let Ok((index, outcome)) = joined {
+                if let Some(slot) = outcomes.get_mut(index) {
+                    *slot = Some(outcome);
+                }
+            }
+        }
+        let entries = models
+            .iter()
+            .zip(outcomes)
+            .map(|(model, outcome)| CompareEntry {
+                model: model.to_string(),
+                outcome: outcome.unwrap_or_else(|| {
+                    Err(Error::invalid("the call stopped before answering (task panicked)"))
+                }),
+            })
+            .collect();
+        Comparison {
+            entries,
+            wall_time: started.elapsed(),
+        }
+    }
+}
+
+impl Comparison {
+    /// The successful replies, with the model as asked.
+    pub fn replies(&self) -> Vec<(&str, &Reply)> {
+        self.entries
+            .iter()
+            .filter_map(|e| e.outcome.as_ref().ok().map(|r| (e.model.as_str(), r)))
+            .collect()
+    }
+
+    /// The failures, with the model as asked.
+    pub fn failures(&self) -> Vec<(&str, &Error)> {
+        self.entries
+            .iter()
+            .filter_map(|e| e.outcome.as_ref().err().map(|r| (e.model.as_str(), r)))
+            .collect()
+    }
+
+    /// The reply of one model, by the name it was asked with.
+    pub fn reply(&self, model: &str) -> Option<&Reply> {
+        self.entries
+            .iter()
+            .find(|e| e.model.eq_ignore_ascii_case(model))
+            .and_then(|e| e.outcome.as_ref().ok())
+    }
+
+    /// The table as Markdown: model, latency, tokens, stop reason, start of answer or error.
+    pub fn to_markdown(&self) -> String {
+        let mut table = MarkdownTable::new(&["model", ">latency ms", ">in", ">out", "stop", "answer"]);
+        for entry in &self.entries {
+            match &entry.outcome {
+                Ok(reply) => table.row(vec![
+                    cell(&entry.model),
+                    reply.latency.as_millis().to_string(),
+                    reply.usage.input.to_string(),
+                    reply.usage.output.to_string(),
+                    cell(&reply.stop_reason),
+                    cell(&preview(&reply.text)),
+                ]),
+                Err(error) => table.row(vec![
+                    cell(&entry.model),
+                    "–".into(),
+                    "–".into(),
+                    "–".into(),
+                    "error".into(),
+                    format!("❌ {}", cell(&preview(&error.to_string()))),
+                ]),
+            }
+        }
+        format!(
+            "{}\n{} of {} models answered in {} ms\n",
+            table.render(),
+            self.replies().len(),
+            self.entries.len(),
+            self.wall_time.as_millis()
+        )
+    }
+
+    /// The latency bar chart (failed models marked).
+    pub fn chart_svg(&self) -> String {
+        let bars: Vec<(String, Option<f64>)> = self
+            .entries
+            .iter()
+            .map(|e| {
+                let ms = e.outcome.as_ref().ok().map(|r| r.latency.as_secs_f64() * 1000.0);
+                (e.model.clone(), ms)
+            })
+            .collect();
+        bar_chart_svg("Latency", "ms", &bars)
+    }
+
+    /// Table, chart and every full answer as HTML.
+    pub fn to_html(&self) -> String {
+        let mut html = format!(
+            "<div class=\"bedrock-comparison\">{}{}",
+            markdown_to_html(&self.to_markdown()),
+            self.chart_svg()
+        );
+        for (model, reply) in self.replies() {
+            html.push_str(&format!(
+                "<details><summary>{}</summary>{}</details>",
+                escape_html(model),
+                markdown_to_html(&reply.text)
+            ));
+        }
+        html.push_str("</div>");
+        html
+    }
+
+    /// Shows the comparison in a notebook.
+    pub fn evcxr_display(&self) {
+        print_evcxr_html(&self.to_html());
+    }
+}
+
+fn preview(text: &str) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > PREVIEW_CHARS {
+        format!("{}…", flat.chars().take(PREVIEW_CHARS).collect::<String>())
+    } else {
+        flat
+    }
+}
+
+impl fmt::Display for Comparison {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let width = self.entries.iter().map(|e| e.model.len()).max().unwrap_or(0);
+        for entry in &self.entries {
+            match &entry.outcome {
+                Ok(r) => writeln!(
+                    f,
+                    "{:width$}  {:>6} ms  {:>5} in {:>5} out  {:<10}  {}",
+                    entry.model,
+                    r.latency.as_millis(),
+                    r.usage.input,
+                    r.usage.output,
+                    r.stop_reason,
+                    preview(&r.text)
+                )?,
+                Err(e) => writeln!(f, "{:width$}  error: {e}", entry.model)?,
+            }
+        }
+        write!(
+            f,
+            "{} of {} models answered in {} ms",
+            self.replies().len(),
+            self.entries.len(),
+            self.wall_time.as_millis()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reply::Usage;
+
+    fn sample() -> Comparison {
+        Comparison {
+            entries: vec![
+                CompareEntry {
+                    model: "A".into(),
+                    outcome: Ok(Reply {
+                        text: "fine | ok".into(),
+                        stop_reason: "end_turn".into(),
+                        usage: Usage { input: 5, output: 7, total: 12 },
+                        latency: Duration::from_millis(300),
+                        ..Reply::default()
+                    }),
+                },
+                CompareEntry {
+                    model: "B".into(),
+                    outcome: Err(Error::AccessDenied { model: "b".into(), message: "no".into() }),
+                },
+            ],
+            wall_time: Duration::from_millis(310),
+        }
+    }
+
+    #[test]
+    fn table_keeps_answers_and_errors_side_by_side() {
+        let markdown = sample().to_markdown();
+        assert!(markdown.contains("| A | 300 | 5 | 7 | end_turn | fine \\| ok |"), "{markdown}");
+        assert!(markdown.contains("| B | – | – | – | error | ❌ access denied"), "{markdown}");
+        assert!(markdown.contains("1 of 2 models answered"), "{markdown}");
+    }
+
+    #[test]
+    fn html_has_table_and_latency_chart() {
+        let html = sample().to_html();
+        assert!(html.contains("<table>"));
+        assert!(html.contains("<svg"));
+        assert!(html.contains(">failed<"));
+    }
+}

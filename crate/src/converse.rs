@@ -1,0 +1,233 @@
+//! Converse: one request, one reply; plus the shared steps every model call goes through
+//! (resolve the id, adapt the request, retry once with an inference profile).
+
+use std::collections::HashSet;
+use std::sync::{Mutex, OnceLock};
+use std::time::Instant;
+
+use aws_sdk_bedrockruntime::operation::RequestId;
+use aws_sdk_bedrockruntime::operation::converse::ConverseOutput;
+use aws_sdk_bedrockruntime::types::ConverseOutput as OutputUnion;
+use serde_json::{Value, json};
+
+use crate::backend::Bedrock;
+use crate::catalog::{find_model, geography};
+use crate::conversation::Conversation;
+use crate::error::{Error, Result};
+use crate::message::Block;
+use crate::reply::{Reply, Usage};
+use crate::request::Request;
+use crate::runtime::block_on;
+use crate::wire::{blocks_from_sdk, parts, text_and_reasoning, tokens};
+
+/// A request made ready for one model.
+pub(crate) struct Prepared {
+    /// The id to call first.
+    pub id: String,
+    /// The request after adaptation.
+    pub request: Request,
+    /// What adaptation changed.
+    pub adjustments: Vec<String>,
+}
+
+/// Prints a notice once per process copy (each notebook cell has its own copy, so once per cell).
+pub(crate) fn announce(line: &str) {
+    static SEEN: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
+    let seen = SEEN.get_or_init(|| Mutex::new(HashSet::new()));
+    let first = seen
+        .lock()
+        .map(|mut set| set.insert(line.to_string()))
+        .unwrap_or(true);
+    if first {
+        println!("{line}");
+    }
+}
+
+impl Bedrock {
+    /// Resolves the model and adapts the request to its rules, announcing each change once.
+    pub(crate) fn prepare(&self, model: &str, request: &Request) -> Result<Prepared> {
+        let id = self.resolve(model)?;
+        let entry = find_model(&id);
+        let (request, adjustments) = request.adapt(entry);
+        for change in &adjustments {
+            announce(&format!("adjusted request for {id}: {change}"));
+        }
+        Ok(Prepared {
+            id,
+            request,
+            adjustments,
+        })
+    }
+
+    /// The inference profile to retry with after an on-demand refusal of a bare id.
+    pub(crate) fn profile_after_refusal(&self, id: &str) -> Option<String> {
+        if crate::catalog::base_model_id(id) != id {
+            return None; // already a profile or an ARN
+        }
+        let profile = match find_model(id) {
+            Some(model) => model.profile_id(&self.region),
+            None => geography(&self.region).map(|geo| format!("{geo}.{id}")),
+        }?;
+        println!("{id} cannot be called on demand here: retrying once with inference profile {profile}");
+        Some(profile)
+    }
+
+    /// Sends a Converse request and waits for the whole answer.
+    ///
+    /// `model` is a display name from the catalog or any model/profile id. Names resolve to the
+    /// region's inference profile when the model needs one; a bare id refused on demand is retried
+    /// once with the matching profile. The request is adapted to the model's rules and every change
+    /// is listed in [`Reply::adjustments`].
+    ///
+    /// ```
+    /// # fn main() -> bedrock_kit::Result<()> {
+    /// use bedrock_kit::{Bedrock, Request};
+    /// let bedrock = Bedrock::local()?;
+    /// let request = Request::new("Summarise: the sea is big.").temperature(0.4).top_p(0.9).max_tokens(500);
+    /// let reply = bedrock.send("Amazon Nova Micro", &request)?;
+    /// assert_eq!(reply.stop_reason, "end_turn");
+    /// # Ok(()) }
+    /// ```
+    pub fn send(&self, model: &str, request: &Request) -> Result<Reply> {
+        block_on(self.send_async(model, request))?
+    }
+
+    /// [`send`](Self::send) for async code.
+    pub async fn send_async(&self, model: &str, request: &Request) -> Result<Reply> {
+        let prepared = self.prepare(model, request)?;
+        let started = Instant::now();
+        let (id, output) = match self.converse_once(&prepared.id, &prepared.request).await {
+            Err(refusal @ Error::OnDemandNotSupported { .. }) => {
+                match self.profile_after_refusal(&prepared.id) {
+                    Some(profile) => {
+                        let output = self.converse_once(&profile, &prepared.request).await?;
+                        (profile, output)
+                    }
+                    None => return Err(refusal),
+                }
+            }
+            other => (prepared.id.clone(), other?),
+        };
+        let mut reply = reply_from_output(&id, &output);
+        reply.latency = started.elapsed();
+        reply.adjustments = prepared.adjustments;
+        Ok(reply)
+    }
+
+    /// Sends one prompt with default settings.
+    ///
+    /// ```
+    /// # fn main() -> bedrock_kit::Result<()> {
+    /// let bedrock = bedrock_kit::Bedrock::local()?;
+    /// let reply = bedrock.ask("Claude 3.5 Haiku", "What is Amazon Bedrock?")?;
+    /// assert!(reply.model_id.starts_with("us.anthropic."));
+    /// # Ok(()) }
+    /// ```
+    pub fn ask(&self, model: &str, prompt: &str) -> Result<Reply> {
+        self.send(model, &Request::new(prompt))
+    }
+
+    /// [`ask`](Self::ask) for async code.
+    pub async fn ask_async(&self, model: &str, prompt: &str) -> Result<Reply> {
+        self.send_async(model, &Request::new(prompt)).await
+    }
+
+    /// Sends a request and returns the Converse response as JSON (to show a raw toolUse block once).
+    ///
+    /// ```
+    /// # fn main() -> bedrock_kit::Result<()> {
+    /// let bedrock = bedrock_kit::Bedrock::local()?;
+    /// let raw = bedrock.send_raw("Amazon Nova Micro", &bedrock_kit::Request::new("Hi"))?;
+    /// assert!(raw["output"]["message"]["content"].is_array());
+    /// # Ok(()) }
+    /// ```
+    pub fn send_raw(&self, model: &str, request: &Request) -> Result<Value> {
+        block_on(self.send_raw_async(model, request))?
+    }
+
+    /// [`send_raw`](Self::send_raw) for async code.
+    pub async fn send_raw_async(&self, model: &str, request: &Request) -> Result<Value> {
+        let reply = self.send_async(model, request).await?;
+        Ok(json!({
+            "output": { "message": reply.to_message().to_json() },
+            "stopReason": reply.stop_reason,
+            "usage": {
+                "inputTokens": reply.usage.input,
+                "outputTokens": reply.usage.output,
+                "totalTokens": reply.usage.total,
+            },
+            "metrics": { "latencyMs": reply.latency.as_millis() as u64 },
+        }))
+    }
+
+    /// Sends a conversation's history to its model and appends the answer to it.
+    ///
+    /// ```
+    /// # fn main() -> bedrock_kit::Result<()> {
+    /// use bedrock_kit::{Bedrock, Conversation};
+    /// let bedrock = Bedrock::local()?;
+    /// let mut conversation = Conversation::new().model("Amazon Nova Micro").user("Hello");
+    /// bedrock.chat(&mut conversation)?;
+    /// assert_eq!(conversation.len(), 2);
+    /// # Ok(()) }
+    /// ```
+    pub fn chat(&self, conversation: &mut Conversation) -> Result<Reply> {
+        block_on(self.chat_async(conversation))?
+    }
+
+    /// [`chat`](Self::chat) for async code.
+    pub async fn chat_async(&self, conversation: &mut Conversation) -> Result<Reply> {
+        let model = conversation.model.clone().ok_or_else(|| {
+            Error::invalid("the conversation has no model: add .model(\"Amazon Nova Micro\")")
+        })?;
+        let reply = self
+            .send_async(&model, &Request::from_conversation(conversation))
+            .await?;
+        conversation.push(reply.to_message());
+        Ok(reply)
+    }
+
+    /// One Converse call, no profile retry.
+    async fn converse_once(&self, id: &str, request: &Request) -> Result<ConverseOutput> {
+        let parts = parts(request)?;
+        self.sdk_client()
+            .converse()
+            .model_id(id)
+            .set_messages(Some(parts.messages))
+            .set_system(parts.system)
+            .set_inference_config(parts.inference)
+            .set_tool_config(parts.tools)
+            .set_additional_model_request_fields(parts.additional)
+            .send()
+            .await
+            .map_err(|error| self.map_error(id, error))
+    }
+}
+
+/// Builds a reply from a Converse output (latency and adjustments are filled by the caller).
+fn reply_from_output(id: &str, output: &ConverseOutput) -> Reply {
+    let content: Vec<Block> = match &output.output {
+        Some(OutputUnion::Message(message)) => blocks_from_sdk(&message.content),
+        _ => Vec::new(),
+    };
+    let (text, reasoning) = text_and_reasoning(&content);
+    let usage = output
+        .usage
+        .as_ref()
+        .map(|u| Usage {
+            input: tokens(u.input_tokens),
+            output: tokens(u.output_tokens),
+            total: tokens(u.total_tokens),
+        })
+        .unwrap_or_default();
+    Reply {
+        text,
+        reasoning,
+        stop_reason: output.stop_reason.as_str().to_string(),
+        usage,
+        model_id: id.to_string(),
+        request_id: output.request_id().map(str::to_string),
+        content,
+        ..Reply::default()
+    }
+}

@@ -1,0 +1,266 @@
+//! One error type for every call, with messages that say what happened and what to do.
+
+use std::time::Duration;
+
+use crate::reply::Reply;
+
+/// The result type of every fallible call in this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong talking to Bedrock, each with the next step to take.
+///
+/// Errors from Bedrock keep the AWS error code ([`Error::code`]) and Bedrock's own message
+/// ([`Error::message`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The account has no access to the model (`AccessDeniedException`).
+    #[error(
+        "access denied to model {model}: {message} Enable it in the Bedrock console: Model access \
+         (Bedrock > Configure and learn > Model access) > Modify model access, tick the model, \
+         submit; some models also need a use-case form. Check the IAM policy allows \
+         bedrock:InvokeModel for this model and its inference profile"
+    )]
+    AccessDenied {
+        /// The model id that was called.
+        model: String,
+        /// Bedrock's message.
+        message: String,
+    },
+
+    /// The bare model id cannot be invoked on demand and no inference profile fits this region.
+    #[error(
+        "model {model} cannot be called on demand in {region}: {message} Call it through an \
+         inference profile (for example `us.{model}`) available in your region; \
+         `bedrock.resolve(\"{model}\")` shows the id to use here"
+    )]
+    OnDemandNotSupported {
+        /// The model id that was called.
+        model: String,
+        /// The session region.
+        region: String,
+        /// Bedrock's message.
+        message: String,
+    },
+
+    /// The name is neither a catalog model nor something shaped like a model id.
+    #[error("unknown model {name:?}: use a display name from `bedrock.models()` or a model id{}", suggest(.suggestions))]
+    UnknownModel {
+        /// What was asked for.
+        name: String,
+        /// Close catalog names.
+        suggestions: Vec<String>,
+    },
+
+    /// Bedrock kept throttling after every retry attempt.
+    #[error(
+        "model {model} is throttled ({code}) after {attempts} attempts: {message} Wait a minute, \
+         lower the request rate, raise `Settings::max_attempts`, use adaptive retries, or ask for a \
+         quota increase in Service Quotas"
+    )]
+    Throttled {
+        /// The model id that was called.
+        model: String,
+        /// `ThrottlingException`, `ModelNotReadyException` or `ServiceUnavailableException`.
+        code: String,
+        /// Attempts made.
+        attempts: u32,
+        /// Bedrock's message.
+        message: String,
+    },
+
+    /// Bedrock rejected the request (`ValidationException`): its message says why.
+    #[error("Bedrock rejected the request to {model}: {message}")]
+    Validation {
+        /// The model id that was called.
+        model: String,
+        /// Bedrock's message.
+        message: String,
+    },
+
+    /// The model does not exist in this region, or is legacy for this account.
+    #[error(
+        "model {model} was not found in {region}: {message} Check the id with `bedrock.models()`, \
+         pick a region that offers the model, or choose a current model if it is marked legacy"
+    )]
+    ModelNotFound {
+        /// The model id that was called.
+        model: String,
+        /// The session region.
+        region: String,
+        /// Bedrock's message.
+        message: String,
+    },
+
+    /// A call, a connection or a stream took longer than allowed.
+    #[error("{what} timed out after {after:?}: retry, or raise the timeout in `Settings`")]
+    Timeout {
+        /// What was waited for.
+        what: String,
+        /// The limit that was reached.
+        after: Duration,
+    },
+
+    /// Nothing answered at the endpoint.
+    #[error(
+        "cannot reach the Bedrock endpoint {endpoint}: {message} Check the network, the region, \
+         or that the local endpoint is still running (start one with `Bedrock::local()`)"
+    )]
+    EndpointUnreachable {
+        /// The endpoint URL.
+        endpoint: String,
+        /// What the connection attempt reported.
+        message: String,
+    },
+
+    /// A stream broke after it started; `partial` holds everything received before the break.
+    #[error("the stream from {model} was interrupted ({code}): {message} Received so far: {} characters", partial.text.len())]
+    StreamInterrupted {
+        /// The model id that was called.
+        model: String,
+        /// The exception code or `Timeout`.
+        code: String,
+        /// What the stream reported.
+        message: String,
+        /// The reply as far as it arrived.
+        partial: Box<Reply>,
+    },
+
+    /// Any other error Bedrock answered, with its code and message.
+    #[error("Bedrock answered {code} for {model}: {message}")]
+    Service {
+        /// The model id that was called.
+        model: String,
+        /// The AWS error code.
+        code: String,
+        /// Bedrock's message.
+        message: String,
+    },
+
+    /// No AWS credentials were found for the AWS backend.
+    #[error(
+        "no AWS credentials: {message} Set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, run \
+         `aws sso login` or `aws configure`, or use the local endpoint with BEDROCK_BACKEND=local"
+    )]
+    Credentials {
+        /// What the credential chain reported.
+        message: String,
+    },
+
+    /// The in-process local endpoint could not start (or the `local` feature is off).
+    #[error("cannot start the local Bedrock endpoint: {message}")]
+    LocalEndpoint {
+        /// Why.
+        message: String,
+    },
+
+    /// The request could not be built (bad JSON, a missing model, an empty conversation).
+    #[error("invalid request: {message}")]
+    InvalidRequest {
+        /// What is wrong with it.
+        message: String,
+    },
+
+    /// A model answered something this crate could not read.
+    #[error("unexpected answer from {model}: {message}")]
+    UnexpectedResponse {
+        /// The model id that was called.
+        model: String,
+        /// What was wrong with it.
+        message: String,
+    },
+
+    /// A local operation failed (building the async runtime, a temporary directory, a process).
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+fn suggest(suggestions: &[String]) -> String {
+    if suggestions.is_empty() {
+        String::new()
+    } else {
+        format!(" (did you mean {}?)", suggestions.join(", "))
+    }
+}
+
+impl Error {
+    /// The AWS error code (`ThrottlingException`, ...) when the error came from Bedrock.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Error::AccessDenied { .. } => Some("AccessDeniedException"),
+            Error::OnDemandNotSupported { .. } | Error::Validation { .. } => {
+                Some("ValidationException")
+            }
+            Error::ModelNotFound { .. } => Some("ResourceNotFoundException"),
+            Error::Throttled { code, .. }
+            | Error::StreamInterrupted { code, .. }
+            | Error::Service { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// Bedrock's own message when the error came from Bedrock.
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            Error::AccessDenied { message, .. }
+            | Error::OnDemandNotSupported { message, .. }
+            | Error::Throttled { message, .. }
+            | Error::Validation { message, .. }
+            | Error::ModelNotFound { message, .. }
+            | Error::StreamInterrupted { message, .. }
+            | Error::Service { message, .. } => Some(message),
+            _ => None,
+        }
+    }
+
+    /// The partial reply of an interrupted stream.
+    pub fn partial_reply(&self) -> Option<&Reply> {
+        match self {
+            Error::StreamInterrupted { partial, .. } => Some(partial),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn invalid(message: impl Into<String>) -> Self {
+        Error::InvalidRequest {
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn io(what: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io {
+            what: what.into(),
+            source,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_denied_says_how_to_enable_model_access() {
+        let error = Error::AccessDenied {
+            model: "m".into(),
+            message: "You don't have access to the model with the specified model ID.".into(),
+        };
+        let text = error.to_string();
+        assert!(text.contains("Model access"), "{text}");
+        assert_eq!(error.code(), Some("AccessDeniedException"));
+    }
+
+    #[test]
+    fn unknown_model_lists_suggestions() {
+        let error = Error::UnknownModel {
+            name: "nova".into(),
+            suggestions: vec!["Amazon Nova Pro".into()],
+        };
+        assert!(error.to_string().contains("did you mean Amazon Nova Pro?"));
+    }
+}

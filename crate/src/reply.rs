@@ -1,0 +1,182 @@
+//! What comes back: the model's answer with its stop reason, usage, timing and ids.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::display::{escape_html, markdown_to_html, print_evcxr_html};
+use crate::message::{Block, Message, Role, ToolUse};
+
+/// Tokens counted by Bedrock for one call.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Usage {
+    /// Input tokens.
+    pub input: u32,
+    /// Output tokens.
+    pub output: u32,
+    /// Input + output.
+    pub total: u32,
+}
+
+/// A model's answer to one call.
+///
+/// ```no_run
+/// # fn main() -> bedrock_kit::Result<()> {
+/// let bedrock = bedrock_kit::Bedrock::local()?;
+/// let reply = bedrock.ask("Amazon Nova Micro", "Say hello")?;
+/// println!("{} ({} tokens, {:?})", reply.text, reply.usage.total, reply.latency);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Reply {
+    /// The answer text (all text blocks joined).
+    pub text: String,
+    /// Reasoning text, for models that return it.
+    pub reasoning: Option<String>,
+    /// Why the model stopped (`end_turn`, `tool_use`, `max_tokens`, ...).
+    pub stop_reason: String,
+    /// Token counts.
+    pub usage: Usage,
+    /// Wall time of the call, retries included.
+    pub latency: Duration,
+    /// Time until the first text arrived (streaming only).
+    pub time_to_first_token: Option<Duration>,
+    /// Output tokens per second after the first token (streaming only).
+    pub tokens_per_second: Option<f64>,
+    /// The model id (or profile id) that answered.
+    pub model_id: String,
+    /// Bedrock's request id, to quote to AWS support.
+    pub request_id: Option<String>,
+    /// Changes made to the request to fit the model's rules.
+    pub adjustments: Vec<String>,
+    /// Every content block of the answer (text, reasoning, tool calls), in order.
+    pub content: Vec<Block>,
+}
+
+impl Reply {
+    /// The tool calls in the answer.
+    pub fn tool_uses(&self) -> Vec<&ToolUse> {
+        self.content
+            .iter()
+            .filter_map(|b| match b {
+                Block::ToolUse(t) => Some(t),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The answer as an assistant message, ready to append to a history.
+    pub fn to_message(&self) -> Message {
+        let content = if self.content.is_empty() {
+            vec![Block::Text(self.text.clone())]
+        } else {
+            self.content.clone()
+        };
+        Message {
+            role: Role::Assistant,
+            content,
+        }
+    }
+
+    /// One line of facts: stop reason, tokens, latency, speed.
+    pub fn summary(&self) -> String {
+        let mut line = format!(
+            "stop: {} · tokens: {} in / {} out · latency: {} ms",
+            self.stop_reason,
+            self.usage.input,
+            self.usage.output,
+            self.latency.as_millis()
+        );
+        if let Some(first) = self.time_to_first_token {
+            line.push_str(&format!(" · first token: {} ms", first.as_millis()));
+        }
+        if let Some(speed) = self.tokens_per_second {
+            line.push_str(&format!(" · {speed:.1} tokens/s"));
+        }
+        line
+    }
+
+    /// The reply as HTML: model heading, Markdown answer, reasoning folded, facts line.
+    pub fn to_html(&self) -> String {
+        let mut html = format!(
+            "<div class=\"bedrock-reply\"><h4>{}</h4>",
+            escape_html(&self.model_id)
+        );
+        if let Some(reasoning) = &self.reasoning {
+            html.push_str(&format!(
+                "<details><summary>reasoning</summary><pre>{}</pre></details>",
+                escape_html(reasoning)
+            ));
+        }
+        html.push_str(&markdown_to_html(&self.text));
+        for tool in self.tool_uses() {
+            html.push_str(&format!(
+                "<p>🔧 tool call <code>{}</code> <code>{}</code></p>",
+                escape_html(&tool.name),
+                escape_html(&tool.input.to_string())
+            ));
+        }
+        for change in &self.adjustments {
+            html.push_str(&format!("<p><em>adjusted: {}</em></p>", escape_html(change)));
+        }
+        html.push_str(&format!(
+            "<p style=\"color:#666;font-size:smaller\">{}</p></div>",
+            escape_html(&self.summary())
+        ));
+        html
+    }
+
+    /// Shows the reply in a notebook.
+    pub fn evcxr_display(&self) {
+        print_evcxr_html(&self.to_html());
+    }
+}
+
+impl fmt::Display for Reply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "── {} ──", self.model_id)?;
+        if let Some(reasoning) = &self.reasoning {
+            writeln!(f, "[reasoning] {reasoning}")?;
+        }
+        writeln!(f, "{}", self.text)?;
+        for tool in self.tool_uses() {
+            writeln!(f, "[tool call] {} {}", tool.name, tool.input)?;
+        }
+        for change in &self.adjustments {
+            writeln!(f, "[adjusted] {change}")?;
+        }
+        write!(f, "[{}]", self.summary())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Reply {
+        Reply {
+            text: "**Paris** is foggy.\n\n| a | b |\n|---|---|\n| 1 | 2 |".into(),
+            reasoning: Some("think <hard>".into()),
+            stop_reason: "end_turn".into(),
+            usage: Usage { input: 3, output: 4, total: 7 },
+            latency: Duration::from_millis(120),
+            model_id: "amazon.nova-micro-v1:0".into(),
+            ..Reply::default()
+        }
+    }
+
+    #[test]
+    fn html_renders_markdown_and_escapes_reasoning() {
+        let html = sample().to_html();
+        assert!(html.contains("<strong>Paris</strong>"), "{html}");
+        assert!(html.contains("<table>"), "{html}");
+        assert!(html.contains("think &lt;hard&gt;"), "{html}");
+        assert!(html.contains("3 in / 4 out"), "{html}");
+    }
+
+    #[test]
+    fn terminal_text_shows_answer_and_facts() {
+        let text = sample().to_string();
+        assert!(text.starts_with("── amazon.nova-micro-v1:0 ──"));
+        assert!(text.contains("latency: 120 ms"));
+    }
+}

@@ -1,0 +1,355 @@
+//! What to send: the Converse request builder, native-body parameters, and per-model adaptation.
+
+use serde_json::{Map, Value, json};
+
+use crate::catalog::Model;
+use crate::conversation::Conversation;
+use crate::message::{Message, Role};
+
+/// A tool as offered to the model (`toolSpec`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolSpec {
+    /// Name (`^[a-zA-Z0-9_-]{1,64}$`).
+    pub name: String,
+    /// What the tool does, for the model.
+    pub description: String,
+    /// JSON Schema of the input.
+    pub input_schema: Value,
+}
+
+/// How the model may choose tools (`toolChoice`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ToolChoice {
+    /// The model decides.
+    Auto,
+    /// The model must call some tool.
+    Any,
+    /// The model must call this tool.
+    Tool(String),
+}
+
+/// A Converse request: messages, system prompt, inference settings, tools.
+///
+/// ```
+/// use bedrock_kit::Request;
+/// let request = Request::new("Summarise this in two sentences: ...")
+///     .system("You are concise.")
+///     .temperature(0.4)
+///     .top_p(0.9)
+///     .max_tokens(500);
+/// let json = request.to_json("amazon.nova-micro-v1:0");
+/// assert_eq!(json["inferenceConfig"]["maxTokens"], 500);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Request {
+    /// The conversation so far, starting with a user message.
+    pub messages: Vec<Message>,
+    /// System prompt.
+    pub system: Option<String>,
+    /// Sampling temperature (0..1).
+    pub temperature: Option<f32>,
+    /// Nucleus sampling (0..1).
+    pub top_p: Option<f32>,
+    /// Output token limit.
+    pub max_tokens: Option<u32>,
+    /// Sequences that stop generation.
+    pub stop_sequences: Vec<String>,
+    /// Model-specific fields (`additionalModelRequestFields`).
+    pub additional_fields: Option<Value>,
+    /// Tools offered.
+    pub tools: Vec<ToolSpec>,
+    /// Tool choice (Auto when tools are given and this is `None`).
+    pub tool_choice: Option<ToolChoice>,
+}
+
+impl Request {
+    /// A request with one user message.
+    pub fn new(prompt: impl Into<String>) -> Self {
+        Request {
+            messages: vec![Message::user(prompt)],
+            ..Request::default()
+        }
+    }
+
+    /// A request carrying a conversation's history, system prompt and settings.
+    pub fn from_conversation(conversation: &Conversation) -> Self {
+        let mut request = conversation.settings.clone();
+        request.messages = conversation.messages.clone();
+        request.system = conversation.system_prompt.clone();
+        request
+    }
+
+    /// A request with these messages.
+    pub fn from_messages(messages: Vec<Message>) -> Self {
+        Request {
+            messages,
+            ..Request::default()
+        }
+    }
+
+    /// Sets the system prompt.
+    pub fn system(mut self, system: &str) -> Self {
+        self.system = Some(system.to_string());
+        self
+    }
+
+    /// Sets the temperature.
+    pub fn temperature(mut self, temperature: f32) -> Self {
+        self.temperature = Some(temperature);
+        self
+    }
+
+    /// Sets topP.
+    pub fn top_p(mut self, top_p: f32) -> Self {
+        self.top_p = Some(top_p);
+        self
+    }
+
+    /// Sets the output token limit.
+    pub fn max_tokens(mut self, max_tokens: u32) -> Self {
+        self.max_tokens = Some(max_tokens);
+        self
+    }
+
+    /// Sets the stop sequences.
+    pub fn stop_sequences(mut self, sequences: &[&str]) -> Self {
+        self.stop_sequences = sequences.iter().map(|s| s.to_string()).collect();
+        self
+    }
+
+    /// Sets model-specific request fields (for example `{"top_k": 50}` or reasoning settings).
+    pub fn additional_fields(mut self, fields: Value) -> Self {
+        self.additional_fields = Some(fields);
+        self
+    }
+
+    /// Adds a tool.
+    pub fn tool(mut self, spec: ToolSpec) -> Self {
+        self.tools.push(spec);
+        self
+    }
+
+    /// Sets how the model chooses tools.
+    pub fn tool_choice(mut self, choice: ToolChoice) -> Self {
+        self.tool_choice = Some(choice);
+        self
+    }
+
+    /// Appends a user message.
+    pub fn user(mut self, text: &str) -> Self {
+        self.messages.push(Message::user(text));
+        self
+    }
+
+    /// Appends an assistant message.
+    pub fn assistant(mut self, text: &str) -> Self {
+        self.messages.push(Message::assistant(text));
+        self
+    }
+
+    /// The text of the last user message.
+    pub fn last_user_text(&self) -> String {
+        self.messages
+            .iter()
+            .rev()
+            .find(|m| m.role == Role::User)
+            .map(Message::text)
+            .unwrap_or_default()
+    }
+
+    /// The Converse request as JSON, exactly what the API receives (for teaching).
+    pub fn to_json(&self, model: &str) -> Value {
+        let mut body = Map::new();
+        body.insert("modelId".into(), json!(model));
+        body.insert(
+            "messages".into(),
+            Value::Array(self.messages.iter().map(Message::to_json).collect()),
+        );
+        if let Some(system) = &self.system {
+            body.insert("system".into(), json!([{ "text": system }]));
+        }
+        let mut inference = Map::new();
+        if let Some(max) = self.max_tokens {
+            inference.insert("maxTokens".into(), json!(max));
+        }
+        if let Some(t) = self.temperature {
+            inference.insert("temperature".into(), json!(round_f32(t)));
+        }
+        if let Some(p) = self.top_p {
+            inference.insert("topP".into(), json!(round_f32(p)));
+        }
+        if !self.stop_sequences.is_empty() {
+            inference.insert("stopSequences".into(), json!(self.stop_sequences));
+        }
+        if !inference.is_empty() {
+            body.insert("inferenceConfig".into(), Value::Object(inference));
+        }
+        if !self.tools.is_empty() {
+            let tools: Vec<Value> = self
+                .tools
+                .iter()
+                .map(|t| {
+                    json!({ "toolSpec": {
+                        "name": t.name, "description": t.description,
+                        "inputSchema": { "json": t.input_schema } } })
+                })
+                .collect();
+            let choice = match self.tool_choice.as_ref().unwrap_or(&ToolChoice::Auto) {
+                ToolChoice::Auto => json!({ "auto": {} }),
+                ToolChoice::Any => json!({ "any": {} }),
+                ToolChoice::Tool(name) => json!({ "tool": { "name": name } }),
+            };
+            body.insert("toolConfig".into(), json!({ "tools": tools, "toolChoice": choice }));
+        }
+        if let Some(fields) = &self.additional_fields {
+            body.insert("additionalModelRequestFields".into(), fields.clone());
+        }
+        Value::Object(body)
+    }
+
+    /// The request changed to follow a model's rules, with one sentence per change.
+    pub(crate) fn adapt(&self, model: Option<&Model>) -> (Request, Vec<String>) {
+        let mut request = self.clone();
+        let mut changes = Vec::new();
+        let Some(model) = model else {
+            return (request, changes);
+        };
+        if model.temperature_top_p_exclusive && request.temperature.is_some() {
+            if let Some(top_p) = request.top_p.take() {
+                changes.push(format!(
+                    "dropped topP={} because {} does not accept temperature and topP together",
+                    round_f32(top_p),
+                    model.name
+                ));
+            }
+        }
+        if let Some(max) = request.max_tokens {
+            if max > model.max_output_tokens {
+                request.max_tokens = Some(model.max_output_tokens);
+                changes.push(format!(
+                    "lowered maxTokens from {max} to {}, the limit of {}",
+                    model.max_output_tokens, model.name
+                ));
+            }
+        }
+        if !model.system_prompt {
+            if let Some(system) = request.system.take() {
+                if let Some(Message { content, .. }) =
+                    request.messages.iter_mut().find(|m| m.role == Role::User)
+                {
+                    content.insert(0, crate::message::Block::Text(format!("{system}\n\n")));
+                }
+                changes.push(format!(
+                    "moved the system prompt into the first user message because {} has no system prompt",
+                    model.name
+                ));
+            }
+        }
+        (request, changes)
+    }
+}
+
+/// f32 → f64 without the binary noise (0.9f32 would print as 0.8999999761581421).
+pub(crate) fn round_f32(value: f32) -> f64 {
+    (f64::from(value) * 1e6).round() / 1e6
+}
+
+/// Settings for a native InvokeModel body.
+///
+/// ```
+/// let params = bedrock_kit::Params { max_tokens: 1000, temperature: Some(0.5), top_p: Some(0.9) };
+/// assert_eq!(bedrock_kit::Params::default().max_tokens, 512);
+/// # let _ = params;
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Params {
+    /// Output token limit.
+    pub max_tokens: u32,
+    /// Sampling temperature.
+    pub temperature: Option<f32>,
+    /// Nucleus sampling.
+    pub top_p: Option<f32>,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            max_tokens: 512,
+            temperature: None,
+            top_p: None,
+        }
+    }
+}
+
+impl Params {
+    /// Sets the output token limit.
+    pub fn max_tokens(mut self, max_tokens: u32) -> Self {
+        self.max_tokens = max_tokens;
+        self
+    }
+
+    /// Sets the temperature.
+    pub fn temperature(mut self, temperature: f32) -> Self {
+        self.temperature = Some(temperature);
+        self
+    }
+
+    /// Sets topP.
+    pub fn top_p(mut self, top_p: f32) -> Self {
+        self.top_p = Some(top_p);
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::find_model;
+
+    #[test]
+    fn converse_json_has_every_member_set() {
+        let json = Request::new("hi")
+            .system("be brief")
+            .temperature(0.9)
+            .top_p(0.5)
+            .max_tokens(10)
+            .stop_sequences(&["END"])
+            .additional_fields(json!({"top_k": 5}))
+            .to_json("m");
+        assert_eq!(json["modelId"], "m");
+        assert_eq!(json["messages"][0]["content"][0]["text"], "hi");
+        assert_eq!(json["system"][0]["text"], "be brief");
+        assert_eq!(json["inferenceConfig"]["temperature"], 0.9);
+        assert_eq!(json["inferenceConfig"]["stopSequences"][0], "END");
+        assert_eq!(json["additionalModelRequestFields"]["top_k"], 5);
+        assert!(json.get("toolConfig").is_none());
+    }
+
+    #[test]
+    fn top_p_is_dropped_for_models_that_forbid_both() {
+        let model = find_model("Claude Sonnet 4.5");
+        let (adapted, changes) = Request::new("x").temperature(0.4).top_p(0.9).adapt(model);
+        assert_eq!(adapted.top_p, None);
+        assert_eq!(adapted.temperature, Some(0.4));
+        assert_eq!(changes.len(), 1);
+        assert!(changes[0].contains("dropped topP=0.9"), "{changes:?}");
+    }
+
+    #[test]
+    fn top_p_is_kept_where_allowed_and_max_tokens_is_capped() {
+        let model = find_model("Meta Llama 3.1 70B Instruct");
+        let (adapted, changes) = Request::new("x").temperature(0.4).top_p(0.9).max_tokens(9000).adapt(model);
+        assert_eq!(adapted.top_p, Some(0.9));
+        assert_eq!(adapted.max_tokens, Some(2048));
+        assert_eq!(changes.len(), 1, "{changes:?}");
+    }
+
+    #[test]
+    fn system_prompt_moves_into_the_user_turn_for_titan() {
+        let model = find_model("Amazon Titan Text Express");
+        let (adapted, changes) = Request::new("question").system("rules").adapt(model);
+        assert_eq!(adapted.system, None);
+        assert_eq!(adapted.messages[0].text(), "rules\n\nquestion");
+        assert_eq!(changes.len(), 1);
+    }
+}

@@ -1,0 +1,269 @@
+//! Conversions between this crate's plain data and the SDK's types.
+//!
+//! The SDK's `Document` has no serde support (and its objects are HashMaps), so JSON is
+//! converted by hand in both directions.
+
+use std::collections::HashMap;
+
+use aws_sdk_bedrockruntime::types::{
+    self as sdk, ContentBlock, ConversationRole, InferenceConfiguration, ReasoningContentBlock,
+    ReasoningTextBlock, SystemContentBlock, ToolConfiguration, ToolInputSchema,
+    ToolResultBlock, ToolResultContentBlock, ToolResultStatus, ToolSpecification, ToolUseBlock,
+};
+use aws_smithy_types::{Document, Number};
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::message::{Block, Message, Role, ToolStatus, ToolUse};
+use crate::request::{Request, ToolChoice};
+
+/// JSON → SDK `Document`.
+pub(crate) fn to_document(value: &Value) -> Document {
+    match value {
+        Value::Null => Document::Null,
+        Value::Bool(b) => Document::Bool(*b),
+        Value::Number(n) => Document::Number(if let Some(u) = n.as_u64() {
+            Number::PosInt(u)
+        } else if let Some(i) = n.as_i64() {
+            Number::NegInt(i)
+        } else {
+            Number::Float(n.as_f64().unwrap_or_default())
+        }),
+        Value::String(s) => Document::String(s.clone()),
+        Value::Array(items) => Document::Array(items.iter().map(to_document).collect()),
+        Value::Object(map) => Document::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), to_document(v)))
+                .collect::<HashMap<_, _>>(),
+        ),
+    }
+}
+
+/// SDK `Document` → JSON (object keys sorted, since the SDK kept no order).
+pub(crate) fn from_document(document: &Document) -> Value {
+    match document {
+        Document::Null => Value::Null,
+        Document::Bool(b) => Value::Bool(*b),
+        Document::Number(Number::PosInt(u)) => Value::from(*u),
+        Document::Number(Number::NegInt(i)) => Value::from(*i),
+        Document::Number(Number::Float(f)) => {
+            serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number)
+        }
+        Document::String(s) => Value::String(s.clone()),
+        Document::Array(items) => Value::Array(items.iter().map(from_document).collect()),
+        Document::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            let mut out = Map::new();
+            for key in keys {
+                if let Some(v) = map.get(key) {
+                    out.insert(key.clone(), from_document(v));
+                }
+            }
+            Value::Object(out)
+        }
+    }
+}
+
+fn build_error(error: impl std::fmt::Display) -> Error {
+    Error::invalid(error.to_string())
+}
+
+/// The request members shared by Converse and ConverseStream, in SDK types.
+pub(crate) struct Parts {
+    pub messages: Vec<sdk::Message>,
+    pub system: Option<Vec<SystemContentBlock>>,
+    pub inference: Option<InferenceConfiguration>,
+    pub tools: Option<ToolConfiguration>,
+    pub additional: Option<Document>,
+}
+
+/// Converts a request to SDK types.
+pub(crate) fn parts(request: &Request) -> Result<Parts> {
+    if request.messages.is_empty() {
+        return Err(Error::invalid("the request has no messages: add a user prompt"));
+    }
+    let messages = request
+        .messages
+        .iter()
+        .map(sdk_message)
+        .collect::<Result<Vec<_>>>()?;
+    let system = request
+        .system
+        .as_ref()
+        .map(|s| vec![SystemContentBlock::Text(s.clone())]);
+    let has_inference = request.max_tokens.is_some()
+        || request.temperature.is_some()
+        || request.top_p.is_some()
+        || !request.stop_sequences.is_empty();
+    let inference = has_inference.then(|| {
+        InferenceConfiguration::builder()
+            .set_max_tokens(request.max_tokens.map(|m| i32::try_from(m).unwrap_or(i32::MAX)))
+            .set_temperature(request.temperature)
+            .set_top_p(request.top_p)
+            .set_stop_sequences(
+                (!request.stop_sequences.is_empty()).then(|| request.stop_sequences.clone()),
+            )
+            .build()
+    });
+    let tools = if request.tools.is_empty() {
+        None
+    } else {
+        let mut builder = ToolConfiguration::builder();
+        for spec in &request.tools {
+            builder = builder.tools(sdk::Tool::ToolSpec(
+                ToolSpecification::builder()
+                    .name(spec.name.clone())
+                    .description(spec.description.clone())
+                    .input_schema(ToolInputSchema::Json(to_document(&spec.input_schema)))
+                    .build()
+                    .map_err(build_error)?,
+            ));
+        }
+        let choice = match request.tool_choice.as_ref().unwrap_or(&ToolChoice::Auto) {
+            ToolChoice::Auto => sdk::ToolChoice::Auto(sdk::AutoToolChoice::builder().build()),
+            ToolChoice::Any => sdk::ToolChoice::Any(sdk::AnyToolChoice::builder().build()),
+            ToolChoice::Tool(name) => sdk::ToolChoice::Tool(
+                sdk::SpecificToolChoice::builder()
+                    .name(name.clone())
+                    .build()
+                    .map_err(build_error)?,
+            ),
+        };
+        Some(builder.tool_choice(choice).build().map_err(build_error)?)
+    };
+    Ok(Parts {
+        messages,
+        system,
+        inference,
+        tools,
+        additional: request.additional_fields.as_ref().map(to_document),
+    })
+}
+
+fn sdk_message(message: &Message) -> Result<sdk::Message> {
+    let role = match message.role {
+        Role::User => ConversationRole::User,
+        Role::Assistant => ConversationRole::Assistant,
+    };
+    let content = message
+        .content
+        .iter()
+        .map(sdk_block)
+        .collect::<Result<Vec<_>>>()?;
+    sdk::Message::builder()
+        .role(role)
+        .set_content(Some(content))
+        .build()
+        .map_err(build_error)
+}
+
+fn sdk_block(block: &Block) -> Result<ContentBlock> {
+    Ok(match block {
+        Block::Text(text) => ContentBlock::Text(text.clone()),
+        Block::Reasoning { text, signature } => {
+            ContentBlock::ReasoningContent(ReasoningContentBlock::ReasoningText(
+                ReasoningTextBlock::builder()
+                    .text(text.clone())
+                    .set_signature(signature.clone())
+                    .build()
+                    .map_err(build_error)?,
+            ))
+        }
+        Block::ToolUse(tool) => ContentBlock::ToolUse(
+            ToolUseBlock::builder()
+                .tool_use_id(tool.id.clone())
+                .name(tool.name.clone())
+                .input(to_document(&tool.input))
+                .build()
+                .map_err(build_error)?,
+        ),
+        Block::ToolResult(result) => {
+            let content = match &result.content {
+                Value::String(text) => ToolResultContentBlock::Text(text.clone()),
+                other => ToolResultContentBlock::Json(to_document(other)),
+            };
+            ContentBlock::ToolResult(
+                ToolResultBlock::builder()
+                    .tool_use_id(result.tool_use_id.clone())
+                    .content(content)
+                    .set_status(result.status.map(|s| match s {
+                        ToolStatus::Success => ToolResultStatus::Success,
+                        ToolStatus::Error => ToolResultStatus::Error,
+                    }))
+                    .build()
+                    .map_err(build_error)?,
+            )
+        }
+    })
+}
+
+/// SDK content blocks → this crate's blocks (kinds this crate does not model are skipped).
+pub(crate) fn blocks_from_sdk(content: &[ContentBlock]) -> Vec<Block> {
+    content
+        .iter()
+        .filter_map(|block| match block {
+            ContentBlock::Text(text) => Some(Block::Text(text.clone())),
+            ContentBlock::ReasoningContent(ReasoningContentBlock::ReasoningText(r)) => {
+                Some(Block::Reasoning {
+                    text: r.text.clone(),
+                    signature: r.signature.clone(),
+                })
+            }
+            ContentBlock::ToolUse(tool) => Some(Block::ToolUse(ToolUse {
+                id: tool.tool_use_id.clone(),
+                name: tool.name.clone(),
+                input: from_document(&tool.input),
+            })),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Joined text and reasoning of some blocks.
+pub(crate) fn text_and_reasoning(blocks: &[Block]) -> (String, Option<String>) {
+    let mut text = String::new();
+    let mut reasoning = String::new();
+    for block in blocks {
+        match block {
+            Block::Text(t) => text.push_str(t),
+            Block::Reasoning { text: r, .. } => reasoning.push_str(r),
+            Block::ToolUse(_) | Block::ToolResult(_) => {}
+        }
+    }
+    (text, (!reasoning.is_empty()).then_some(reasoning))
+}
+
+/// An SDK i32 token count as u32 (negative counts never come from Bedrock; they become 0).
+pub(crate) fn tokens(count: i32) -> u32 {
+    u32::try_from(count).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn json_survives_a_round_trip_through_document() {
+        let value = json!({"b": [1, -2, 2.5, true, null, "x"], "a": {"nested": {}}});
+        assert_eq!(from_document(&to_document(&value)), value);
+    }
+
+    #[test]
+    fn a_request_without_messages_is_refused() {
+        assert!(parts(&Request::default()).is_err());
+    }
+
+    #[test]
+    fn tools_default_to_auto_choice() {
+        let request = Request::new("x").tool(crate::request::ToolSpec {
+            name: "t".into(),
+            description: "d".into(),
+            input_schema: json!({"type": "object"}),
+        });
+        let parts = parts(&request).ok();
+        let choice = parts.and_then(|p| p.tools).and_then(|t| t.tool_choice);
+        assert!(matches!(choice, Some(sdk::ToolChoice::Auto(_))));
+    }
+}

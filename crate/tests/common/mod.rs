@@ -1,0 +1,30 @@
+//! Shared setup: an in-process local endpoint with the test's own scenario rules first.
+
+#![allow(dead_code)] // each test binary uses a different part
+
+use std::time::Duration;
+
+use bedrock_kit::{Bedrock, Settings};
+use bedrock_local::{Config, ScenarioSet};
+
+/// Settings for tests: quick retries, no echo.
+pub fn quick() -> Settings {
+    Settings::default()
+        .initial_backoff(Duration::from_millis(5))
+        .echo(false)
+}
+
+/// A local endpoint answering from the built-in scenarios.
+pub fn local() -> Bedrock {
+    with_rules("")
+}
+
+/// A local endpoint answering from `toml` rules first, then the built-in ones.
+pub fn with_rules(toml: &str) -> Bedrock {
+    let mine = ScenarioSet::from_toml_str("test.toml", toml)
+        .unwrap_or_else(|e| panic!("test scenarios do not load: {e}"));
+    let config = Config::default().scenarios(mine.merge(ScenarioSet::builtin()));
+    Bedrock::local_with(config)
+        .unwrap_or_else(|e| panic!("local endpoint does not start: {e}"))
+        .with_settings(quick())
+}

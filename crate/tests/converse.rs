@@ -1,0 +1,217 @@
+//! Converse through the real SDK against the in-process local endpoint.
+
+mod common;
+
+use std::time::Duration;
+
+use bedrock_kit::{Backend, Conversation, Error, Request};
+use common::{local, quick, with_rules};
+
+#[test]
+fn ask_returns_text_usage_and_ids() {
+    let bedrock = local();
+    assert_eq!(bedrock.backend(), Backend::Local);
+    let reply = bedrock.ask("Amazon Nova Micro", "hello").expect("ask");
+    assert!(reply.text.contains("[bedrock-local]"), "{}", reply.text);
+    assert_eq!(reply.stop_reason, "end_turn");
+    assert_eq!(reply.model_id, "amazon.nova-micro-v1:0");
+    assert!(reply.usage.output > 0 && reply.usage.total == reply.usage.input + reply.usage.output);
+    assert!(reply.request_id.is_some());
+    assert!(reply.adjustments.is_empty());
+}
+
+#[test]
+fn every_request_member_reaches_bedrock() {
+    let bedrock = with_rules(
+        r#"
+[[rule]]
+name = "members"
+match = { contains = "members check" }
+reply = { text = "All members arrived." }
+"#,
+    );
+    let request = Request::new("members check")
+        .system("Be brief.")
+        .temperature(0.4)
+        .top_p(0.9)
+        .max_tokens(500)
+        .stop_sequences(&["END"])
+        .additional_fields(serde_json::json!({"top_k": 50}));
+    let reply = bedrock.send("Claude 3.5 Haiku", &request).expect("send");
+    assert_eq!(reply.text, "All members arrived.");
+    assert_eq!(reply.model_id, "us.anthropic.claude-3-5-haiku-20241022-v1:0");
+}
+
+#[test]
+fn names_resolve_to_the_regions_inference_profile() {
+    let bedrock = local();
+    let reply = bedrock.ask("Claude 3.7 Sonnet", "hello").expect("ask");
+    assert_eq!(reply.model_id, "us.anthropic.claude-3-7-sonnet-20250219-v1:0");
+}
+
+#[test]
+fn bare_id_refused_on_demand_is_retried_once_with_the_profile() {
+    let bedrock = local();
+    let reply = bedrock
+        .ask("anthropic.claude-3-7-sonnet-20250219-v1:0", "hello")
+        .expect("retried with profile");
+    assert_eq!(reply.model_id, "us.anthropic.claude-3-7-sonnet-20250219-v1:0");
+}
+
+#[test]
+fn top_p_is_dropped_for_claude_4_5_and_recorded() {
+    let bedrock = local();
+    let request = Request::new("hello").temperature(0.4).top_p(0.9);
+    let reply = bedrock.send("Claude Sonnet 4.5", &request).expect("send");
+    assert_eq!(reply.adjustments.len(), 1, "{:?}", reply.adjustments);
+    assert!(reply.adjustments[0].contains("topP"));
+}
+
+#[test]
+fn send_raw_shows_the_converse_response_json() {
+    let bedrock = local();
+    let raw = bedrock.send_raw("Amazon Nova Micro", &Request::new("hello")).expect("raw");
+    assert_eq!(raw["output"]["message"]["role"], "assistant");
+    assert!(raw["output"]["message"]["content"][0]["text"].is_string());
+    assert_eq!(raw["stopReason"], "end_turn");
+    assert!(raw["usage"]["totalTokens"].as_u64().unwrap_or(0) > 0);
+}
+
+#[test]
+fn chat_sends_history_and_appends_the_answer() {
+    let bedrock = local();
+    let text = "Rivers begin in mountains. They flow downhill and join other rivers. \
+                Eventually they reach the sea. Many cities grew beside rivers.";
+    let mut conversation = Conversation::new()
+        .model("Amazon Nova Micro")
+        .temperature(0.2)
+        .user(&format!("Summarize this text: {text}"));
+    let first = bedrock.chat(&mut conversation).expect("first turn");
+    conversation.push_user("Make it even shorter, one sentence.");
+    let second = bedrock.chat(&mut conversation).expect("second turn");
+    assert_eq!(conversation.len(), 4);
+    assert_eq!(conversation.last_answer().as_deref(), Some(second.text.as_str()));
+    assert!(!first.text.is_empty());
+    assert!(conversation.to_html().contains("🤖 assistant"));
+}
+
+#[test]
+fn chat_without_a_model_says_how_to_set_one() {
+    let bedrock = local();
+    let error = bedrock.chat(&mut Conversation::new().user("hi")).expect_err("no model");
+    assert!(error.to_string().contains(".model("), "{error}");
+}
+
+#[test]
+fn throttled_model_succeeds_after_retries() {
+    let bedrock = local();
+    let reply = bedrock.ask("Amazon Nova Micro", "[demo:throttle] please").expect("third attempt");
+    assert!(reply.text.contains("after two throttled attempts"), "{}", reply.text);
+}
+
+#[test]
+fn throttling_that_never_ends_reports_attempts_and_what_to_do() {
+    let bedrock = local();
+    let error = bedrock.ask("Amazon Nova Micro", "[demo:throttle-always]").expect_err("throttled");
+    match &error {
+        Error::Throttled { attempts, code, .. } => {
+            assert_eq!(*attempts, 3);
+            assert_eq!(code, "ThrottlingException");
+        }
+        other => panic!("expected Throttled, got {other:?}"),
+    }
+    assert!(error.to_string().contains("quota"), "{error}");
+}
+
+#[test]
+fn attempt_count_is_configurable() {
+    let bedrock = local().with_settings(quick().max_attempts(1));
+    let error = bedrock.ask("Amazon Nova Micro", "[demo:throttle] once").expect_err("no retries");
+    assert!(matches!(error, Error::Throttled { attempts: 1, .. }), "{error:?}");
+}
+
+#[test]
+fn adaptive_retries_also_recover_from_throttling() {
+    let bedrock = local().with_settings(quick().retry_mode(bedrock_kit::RetryMode::Adaptive));
+    let reply = bedrock.ask("Amazon Nova Micro", "[demo:throttle] adaptive").expect("recovered");
+    assert!(reply.text.contains("throttled"), "{}", reply.text);
+}
+
+#[test]
+fn access_denied_explains_model_access() {
+    let error = local()
+        .ask("Amazon Nova Micro", "[demo:access-denied]")
+        .expect_err("denied");
+    assert!(matches!(error, Error::AccessDenied { .. }), "{error:?}");
+    assert_eq!(error.code(), Some("AccessDeniedException"));
+    assert!(error.to_string().contains("Model access"), "{error}");
+}
+
+#[test]
+fn legacy_or_missing_model_is_model_not_found() {
+    let error = local().ask("Amazon Nova Micro", "[demo:not-found]").expect_err("not found");
+    assert!(matches!(error, Error::ModelNotFound { .. }), "{error:?}");
+}
+
+#[test]
+fn unknown_model_names_close_matches() {
+    let error = local().ask("Nova Micro", "hi").expect_err("unknown");
+    assert!(error.to_string().contains("Amazon Nova Micro"), "{error}");
+}
+
+#[test]
+fn validation_keeps_bedrocks_own_message() {
+    let request = Request::default().assistant("I speak first");
+    let error = local().send("Amazon Nova Micro", &request).expect_err("invalid");
+    match &error {
+        Error::Validation { message, .. } => {
+            assert!(message.contains("must start with a user message"), "{message}")
+        }
+        other => panic!("expected Validation, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_slow_model_times_out_with_the_limit_named() {
+    let bedrock = local().with_settings(quick().operation_timeout(Duration::from_millis(300)));
+    let error = bedrock.ask("Amazon Nova Micro", "[demo:timeout]").expect_err("timeout");
+    assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
+}
+
+#[test]
+fn model_timeout_exception_is_a_timeout() {
+    let bedrock = local().with_settings(quick().max_attempts(1));
+    let error = bedrock.ask("Amazon Nova Micro", "[demo:timeout]").expect_err("timeout");
+    assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
+}
+
+#[test]
+fn a_stopped_endpoint_is_reported_unreachable() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    drop(listener);
+    let bedrock = bedrock_kit::Bedrock::at_endpoint(&format!("http://127.0.0.1:{port}"), "us-east-1", "AKIDEXAMPLE", "secret")
+        .with_settings(quick().max_attempts(1));
+    let error = bedrock.ask("Amazon Nova Micro", "hi").expect_err("unreachable");
+    assert!(matches!(error, Error::EndpointUnreachable { .. }), "{error:?}");
+    assert!(error.to_string().contains("Bedrock::local()"), "{error}");
+}
+
+#[test]
+fn a_handle_keeps_working_across_many_calls_and_clones() {
+    let bedrock = local();
+    for _ in 0..5 {
+        let copy = bedrock.clone();
+        assert!(copy.ask("Amazon Nova Micro", "hello").is_ok());
+    }
+}
+
+#[tokio::test]
+async fn async_twins_work_and_blocking_calls_survive_inside_a_runtime() {
+    let bedrock = local();
+    let reply = bedrock.ask_async("Amazon Nova Micro", "hello").await.expect("async");
+    assert_eq!(reply.stop_reason, "end_turn");
+    // A blocking call from inside a runtime must not panic (notebooks in async mode do this).
+    let blocking = bedrock.ask("Amazon Nova Micro", "hello").expect("blocking in runtime");
+    assert_eq!(blocking.text, reply.text);
+}

@@ -1,0 +1,419 @@
+//! The HTTP application: routes, one handler per operation, and the pipeline every request goes
+//! through (body limit → authentication → model resolution → parsing → scenario → rendering).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, request::Parts};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use bytes::Bytes;
+use serde_json::{Value, json};
+
+use crate::answer::{self, Reply};
+use crate::auth::{Authenticator, SignedRequest};
+use crate::catalog::{self, Model};
+use crate::config::{Config, MAX_BODY_BYTES};
+use crate::converse;
+use crate::error::ApiError;
+use crate::eventstream;
+use crate::json;
+use crate::providers;
+use crate::scenario::ScenarioSet;
+use crate::stream::{self, Ending, Planned};
+use crate::turn::{Answer, Fault, Operation, Outcome, Turn};
+use crate::validate;
+
+/// Message of the `ModelTimeoutException` a timeout fault ends with.
+const TIMEOUT_MESSAGE: &str =
+    "Model has timed out in processing the request. Try your request again.";
+
+/// Everything a request handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    auth: Authenticator,
+    scenarios: ScenarioSet,
+    tokens_per_second: Option<f64>,
+}
+
+impl AppState {
+    /// State for an endpoint configured by `config`.
+    pub fn new(config: &Config) -> Self {
+        AppState {
+            inner: Arc::new(Inner {
+                auth: Authenticator::new(config.credentials.clone(), config.bearer_token.clone()),
+                scenarios: config.scenarios.clone(),
+                tokens_per_second: config.tokens_per_second,
+            }),
+        }
+    }
+}
+
+/// The Bedrock Runtime routes (`modelId` is one percent-encoded path segment).
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/model/{model_id}/converse", post(converse))
+        .route("/model/{model_id}/converse-stream", post(converse_stream))
+        .route("/model/{model_id}/invoke", post(invoke_model))
+        .route(
+            "/model/{model_id}/invoke-with-response-stream",
+            post(invoke_model_with_response_stream),
+        )
+        .route("/model/{model_id}/count-tokens", post(count_tokens))
+        .fallback(unknown_operation)
+        .with_state(state)
+}
+
+/// `POST /model/{modelId}/converse`
+async fn converse(State(state): State<AppState>, request: Request) -> Response {
+    state.handle(Operation::Converse, request).await
+}
+
+/// `POST /model/{modelId}/converse-stream`
+async fn converse_stream(State(state): State<AppState>, request: Request) -> Response {
+    state.handle(Operation::ConverseStream, request).await
+}
+
+/// `POST /model/{modelId}/invoke`
+async fn invoke_model(State(state): State<AppState>, request: Request) -> Response {
+    state.handle(Operation::InvokeModel, request).await
+}
+
+/// `POST /model/{modelId}/invoke-with-response-stream`
+async fn invoke_model_with_response_stream(
+    State(state): State<AppState>,
+    request: Request,
+) -> Response {
+    state
+        .handle(Operation::InvokeModelWithResponseStream, request)
+        .await
+}
+
+/// `POST /model/{modelId}/count-tokens`
+async fn count_tokens(State(state): State<AppState>, request: Request) -> Response {
+    state.handle(Operation::CountTokens, request).await
+}
+
+/// Any other path or method.
+async fn unknown_operation(request: Request) -> Response {
+    let request_id = new_request_id();
+    let mut response = ApiError::new(404, "UnknownOperationException", "").into_response();
+    set_request_id(&mut response, &request_id);
+    tracing::info!(
+        operation = "Unknown",
+        path = %request.uri().path(),
+        status = 404,
+        request_id = %request_id,
+        "bedrock-local request"
+    );
+    response
+}
+
+/// The `modelId` path segment, percent-decoded exactly once.
+fn model_id_from_path(path: &str) -> String {
+    let segment = path
+        .strip_prefix("/model/")
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_default();
+    percent_encoding::percent_decode_str(segment)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+fn new_request_id() -> String {
+    let bytes: [u8; 16] = rand::random();
+    let hex = hex::encode(bytes);
+    format!(
+        "{}-{}-4{}-a{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[13..16],
+        &hex[17..20],
+        &hex[20..32]
+    )
+}
+
+fn set_request_id(response: &mut Response, request_id: &str) {
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        response.headers_mut().insert("x-amzn-RequestId", value);
+    }
+}
+
+impl AppState {
+    async fn handle(&self, operation: Operation, request: Request) -> Response {
+        let started = Instant::now();
+        let request_id = new_request_id();
+        let (parts, body) = request.into_parts();
+        let model_id = model_id_from_path(parts.uri.path());
+        let mut response = match self
+            .process(operation, &parts, body, &model_id, &request_id)
+            .await
+        {
+            Ok(response) => response,
+            Err(error) => error.into_response(),
+        };
+        set_request_id(&mut response, &request_id);
+        tracing::info!(
+            operation = operation.name(),
+            model = %model_id,
+            status = response.status().as_u16(),
+            latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            request_id = %request_id,
+            "bedrock-local request"
+        );
+        response
+    }
+
+    async fn process(
+        &self,
+        operation: Operation,
+        parts: &Parts,
+        body: Body,
+        model_id: &str,
+        request_id: &str,
+    ) -> Result<Response, ApiError> {
+        let body = read_body(parts, body).await?;
+        self.inner.auth.verify(
+            &SignedRequest {
+                method: parts.method.as_str(),
+                path: parts.uri.path(),
+                query: parts.uri.query(),
+                headers: &parts.headers,
+                body: &body,
+            },
+            time::OffsetDateTime::now_utc(),
+        )?;
+        let model = catalog::resolve(model_id)?;
+        match operation {
+            Operation::Converse | Operation::ConverseStream => {
+                let value = json::parse_body(&body)?;
+                let (turn, _) = validate::converse(&value, model_id, model, operation)?;
+                self.answer(&turn, model, request_id).await
+            }
+            Operation::InvokeModel | Operation::InvokeModelWithResponseStream => {
+                let value = json::parse_body(&body)?;
+                let turn = providers::parse(&value, model_id, model, operation)?;
+                self.answer(&turn, model, request_id).await
+            }
+            Operation::CountTokens => self.count_tokens(&body, model_id, model).await,
+        }
+    }
+
+    async fn count_tokens(
+        &self,
+        body: &[u8],
+        model_id: &str,
+        model: &Model,
+    ) -> Result<Response, ApiError> {
+        let value = json::parse_body(body)?;
+        let root = json::object(&value, "")?;
+        let input = json::object(json::required(root, "input", "")?, "input")?;
+        let turn = if let Some(converse) = json::optional(input, "converse") {
+            json::object(converse, "input.converse")?;
+            validate::converse(converse, model_id, model, Operation::CountTokens)?.0
+        } else if let Some(invoke) = json::optional(input, "invokeModel") {
+            let invoke = json::object(invoke, "input.invokeModel")?;
+            let encoded = json::string(
+                json::required(invoke, "body", "input.invokeModel")?,
+                "input.invokeModel.body",
+            )?;
+            let raw = BASE64.decode(encoded).map_err(|_| {
+                ApiError::validation("The input.invokeModel.body field must be base64-encoded.")
+            })?;
+            let native = json::parse_body(&raw)?;
+            providers::parse(&native, model_id, model, Operation::CountTokens)?
+        } else {
+            return Err(ApiError::validation(
+                "The input field must set exactly one of converse or invokeModel.",
+            ));
+        };
+        // Faults scripted for CountTokens (throttling, ...) still apply; answers do not.
+        match self.inner.scenarios.respond(&turn) {
+            Outcome::Fault(Fault::Exception {
+                code,
+                status,
+                message,
+            }) => Err(ApiError::new(status, code, message)),
+            Outcome::Fault(Fault::Timeout(delay)) => {
+                tokio::time::sleep(delay).await;
+                Err(ApiError::model_timeout(TIMEOUT_MESSAGE))
+            }
+            _ => Ok(
+                axum::Json(json!({ "inputTokens": crate::tokens::count_turn(&turn) }))
+                    .into_response(),
+            ),
+        }
+    }
+
+    async fn answer(
+        &self,
+        turn: &Turn,
+        model: &Model,
+        request_id: &str,
+    ) -> Result<Response, ApiError> {
+        let (answer, ending) = match self.inner.scenarios.respond(turn) {
+            Outcome::Answer(answer) => (answer, Ending::Complete),
+            Outcome::Fault(Fault::Exception {
+                code,
+                status,
+                message,
+            }) => {
+                return Err(ApiError::new(status, code, message));
+            }
+            Outcome::Fault(Fault::Timeout(delay)) => {
+                tokio::time::sleep(delay).await;
+                return Err(ApiError::model_timeout(TIMEOUT_MESSAGE));
+            }
+            Outcome::Fault(Fault::StreamException {
+                after_events,
+                exception,
+                message,
+                answer,
+            }) => (
+                answer,
+                Ending::Exception {
+                    after_events,
+                    exception_type: exception,
+                    message,
+                },
+            ),
+            Outcome::Fault(Fault::Stall {
+                after_events,
+                answer,
+            }) => (answer, Ending::Stall { after_events }),
+        };
+        let reply = self.finish(answer, turn, model);
+        match turn.operation {
+            Operation::ConverseStream => {
+                Ok(stream::response(converse::stream_plan(&reply), ending))
+            }
+            Operation::InvokeModelWithResponseStream => {
+                let mut response =
+                    stream::response(native_stream_plan(&reply, model, request_id), ending);
+                response.headers_mut().insert(
+                    "X-Amzn-Bedrock-Content-Type",
+                    HeaderValue::from_static("application/json"),
+                );
+                Ok(response)
+            }
+            // Mid-stream faults only shape streams; a plain call gets the answer.
+            Operation::Converse => {
+                tokio::time::sleep(reply.latency).await;
+                Ok(axum::Json(converse::response_body(&reply, reply.latency)).into_response())
+            }
+            Operation::InvokeModel | Operation::CountTokens => {
+                tokio::time::sleep(reply.latency).await;
+                let body = providers::render(&reply, model, &message_id(request_id));
+                let mut response = axum::Json(body).into_response();
+                let headers = response.headers_mut();
+                for (name, value) in [
+                    (
+                        "X-Amzn-Bedrock-Input-Token-Count",
+                        reply.input_tokens.to_string(),
+                    ),
+                    (
+                        "X-Amzn-Bedrock-Output-Token-Count",
+                        reply.output_tokens.to_string(),
+                    ),
+                    (
+                        "X-Amzn-Bedrock-Invocation-Latency",
+                        converse::millis(reply.latency).to_string(),
+                    ),
+                ] {
+                    if let Ok(value) = HeaderValue::from_str(&value) {
+                        headers.insert(name, value);
+                    }
+                }
+                Ok(response)
+            }
+        }
+    }
+
+    fn finish(&self, answer: Answer, turn: &Turn, model: &Model) -> Reply {
+        answer::finish(
+            answer,
+            turn,
+            model.max_output_tokens,
+            self.inner.tokens_per_second,
+        )
+    }
+}
+
+async fn read_body(parts: &Parts, body: Body) -> Result<Bytes, ApiError> {
+    let too_large = || {
+        ApiError::new(
+            413,
+            "ValidationException",
+            format!(
+                "The request body exceeds the limit of {MAX_BODY_BYTES} bytes (20 MiB) of this endpoint. Send a smaller request."
+            ),
+        )
+    };
+    let declared = parts
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return Err(too_large());
+    }
+    axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| too_large())
+}
+
+fn message_id(request_id: &str) -> String {
+    format!(
+        "msg_bdrk_{}",
+        request_id.replace('-', "").get(..24).unwrap_or_default()
+    )
+}
+
+/// InvokeModelWithResponseStream frames: `chunk` events carrying base64 provider JSON, the last
+/// with `amazon-bedrock-invocationMetrics`.
+fn native_stream_plan(reply: &Reply, model: &Model, request_id: &str) -> Vec<Planned> {
+    let mut chunks = providers::stream_chunks(reply, model, &message_id(request_id));
+    let delays: Vec<Duration> = chunks
+        .iter()
+        .enumerate()
+        .map(|(i, (_, n))| {
+            if i == 0 {
+                reply.latency
+            } else {
+                reply.pause_for(*n)
+            }
+        })
+        .collect();
+    let total = delays.iter().sum::<Duration>();
+    if let Some((Value::Object(last), _)) = chunks.last_mut() {
+        last.insert(
+            "amazon-bedrock-invocationMetrics".to_string(),
+            json!({
+                "inputTokenCount": reply.input_tokens,
+                "outputTokenCount": reply.output_tokens,
+                "invocationLatency": converse::millis(total),
+                "firstByteLatency": converse::millis(reply.latency),
+            }),
+        );
+    }
+    chunks
+        .into_iter()
+        .zip(delays)
+        .map(|((chunk, _), delay)| Planned {
+            delay,
+            frame: eventstream::event(
+                "chunk",
+                &json!({ "bytes": BASE64.encode(chunk.to_string()) }),
+            ),
+        })
+        .collect()
+}

@@ -1,0 +1,148 @@
+//! The Converse response body and the ConverseStream event sequence for a [`Reply`].
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::answer::{self, Reply};
+use crate::eventstream;
+use crate::stream::Planned;
+use crate::tokens;
+use crate::turn::AnswerBlock;
+
+/// A signature for reasoning blocks: clients send it back unchanged with the history.
+const REASONING_SIGNATURE: &str = "bedrock-local";
+
+/// `{"output":{"message":...},"stopReason":...,"usage":...,"metrics":...}`.
+pub fn response_body(reply: &Reply, latency: Duration) -> Value {
+    let content: Vec<Value> = reply.blocks.iter().map(content_block).collect();
+    json!({
+        "output": { "message": { "role": "assistant", "content": content } },
+        "stopReason": reply.stop_reason.as_str(),
+        "usage": usage(reply),
+        "metrics": { "latencyMs": millis(latency) },
+    })
+}
+
+fn content_block(block: &AnswerBlock) -> Value {
+    match block {
+        AnswerBlock::Text(text) => json!({ "text": text }),
+        AnswerBlock::Reasoning(text) => json!({
+            "reasoningContent": { "reasoningText": { "text": text, "signature": REASONING_SIGNATURE } }
+        }),
+        AnswerBlock::ToolUse { id, name, input } => json!({
+            "toolUse": { "toolUseId": id, "name": name, "input": input }
+        }),
+    }
+}
+
+fn usage(reply: &Reply) -> Value {
+    json!({
+        "inputTokens": reply.input_tokens,
+        "outputTokens": reply.output_tokens,
+        "totalTokens": reply.input_tokens.saturating_add(reply.output_tokens),
+    })
+}
+
+/// Milliseconds, saturating.
+pub fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// The ConverseStream frames: messageStart, per block (contentBlockStart for tool use,
+/// contentBlockDelta..., contentBlockStop), messageStop, metadata.
+pub fn stream_plan(reply: &Reply) -> Vec<Planned> {
+    let mut plan = Vec::new();
+    let mut push = |delay: Duration, event: &str, payload: Value| {
+        plan.push(Planned {
+            delay,
+            frame: eventstream::event(event, &payload),
+        });
+    };
+    push(
+        reply.latency,
+        "messageStart",
+        json!({ "role": "assistant" }),
+    );
+    let mut streamed = Duration::ZERO;
+    for (index, block) in reply.blocks.iter().enumerate() {
+        match block {
+            AnswerBlock::Text(text) => {
+                for chunk in answer::text_chunks(text, reply.stream.tokens_per_chunk) {
+                    let delay = reply.pause_for(tokens::count(&chunk));
+                    streamed += delay;
+                    push(
+                        delay,
+                        "contentBlockDelta",
+                        json!({
+                            "contentBlockIndex": index, "delta": { "text": chunk }
+                        }),
+                    );
+                }
+            }
+            AnswerBlock::Reasoning(text) => {
+                for chunk in answer::text_chunks(text, reply.stream.tokens_per_chunk) {
+                    let delay = reply.pause_for(tokens::count(&chunk));
+                    streamed += delay;
+                    push(
+                        delay,
+                        "contentBlockDelta",
+                        json!({
+                            "contentBlockIndex": index,
+                            "delta": { "reasoningContent": { "text": chunk } }
+                        }),
+                    );
+                }
+                push(
+                    Duration::ZERO,
+                    "contentBlockDelta",
+                    json!({
+                        "contentBlockIndex": index,
+                        "delta": { "reasoningContent": { "signature": REASONING_SIGNATURE } }
+                    }),
+                );
+            }
+            AnswerBlock::ToolUse { id, name, input } => {
+                push(
+                    Duration::ZERO,
+                    "contentBlockStart",
+                    json!({
+                        "contentBlockIndex": index,
+                        "start": { "toolUse": { "toolUseId": id, "name": name } }
+                    }),
+                );
+                for fragment in answer::json_fragments(&input.to_string()) {
+                    let delay = reply.pause_for(tokens::count(&fragment));
+                    streamed += delay;
+                    push(
+                        delay,
+                        "contentBlockDelta",
+                        json!({
+                            "contentBlockIndex": index, "delta": { "toolUse": { "input": fragment } }
+                        }),
+                    );
+                }
+            }
+        }
+        push(
+            Duration::ZERO,
+            "contentBlockStop",
+            json!({ "contentBlockIndex": index }),
+        );
+    }
+    push(
+        Duration::ZERO,
+        "messageStop",
+        json!({ "stopReason": reply.stop_reason.as_str() }),
+    );
+    let latency = reply.latency + streamed;
+    push(
+        Duration::ZERO,
+        "metadata",
+        json!({
+            "usage": usage(reply),
+            "metrics": { "latencyMs": millis(latency) },
+        }),
+    );
+    plan
+}

@@ -1,0 +1,160 @@
+//! `bedrock-local`: a local Amazon Bedrock Runtime endpoint.
+//!
+//! ```text
+//! cargo run -p bedrock-local -- serve [--addr 127.0.0.1:0] [--scenarios FILE]...
+//!     [--tokens-per-second N] [--bearer-token T] [--access-key-id ID --secret-access-key KEY]
+//!     [--allow-non-loopback]
+//! ```
+//! Prints one ready line with the address and the environment variables that point any AWS SDK
+//! here; stops cleanly on Ctrl-C or SIGTERM. Arguments are parsed by hand (a dozen flags do not
+//! need a parser dependency).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use bedrock_local::{Config, Credentials, ScenarioSet};
+
+const USAGE: &str = "usage: bedrock-local serve [--addr 127.0.0.1:0] [--scenarios FILE]... \
+[--tokens-per-second N] [--bearer-token T] [--access-key-id ID --secret-access-key KEY] [--allow-non-loopback]";
+
+struct Args {
+    addr: SocketAddr,
+    scenarios: Vec<PathBuf>,
+    tokens_per_second: Option<f64>,
+    bearer_token: Option<String>,
+    access_key_id: Option<String>,
+    secret_access_key: Option<String>,
+    allow_non_loopback: bool,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("bedrock-local: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), String> {
+    let args = parse_args(std::env::args().skip(1))?;
+    let config = build_config(&args)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    runtime.block_on(async move {
+        if !args.addr.ip().is_loopback() && !args.allow_non_loopback {
+            return Err(bedrock_local::Error::NonLoopback(args.addr).to_string());
+        }
+        let listener = tokio::net::TcpListener::bind(args.addr)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| format!("cannot read the bound address: {e}"))?;
+        let keys = config.access_keys();
+        // The one ready line. The keys are this local endpoint's own, printed on purpose so they
+        // can be pasted into another shell; they grant nothing anywhere else. boto3 reads the region
+        // from AWS_DEFAULT_REGION, the Rust SDK and the CLI from AWS_REGION: both are given.
+        println!(
+            "bedrock-local listening on http://{addr} — AWS_ENDPOINT_URL_BEDROCK_RUNTIME=http://{addr} AWS_ACCESS_KEY_ID={} AWS_SECRET_ACCESS_KEY={} AWS_REGION={region} AWS_DEFAULT_REGION={region}",
+            keys.access_key_id,
+            keys.secret_access_key,
+            region = bedrock_local::DEFAULT_REGION
+        );
+        bedrock_local::serve(listener, config)
+            .await
+            .map_err(|e| e.to_string())
+    })
+}
+
+fn build_config(args: &Args) -> Result<Config, String> {
+    let mut scenarios = ScenarioSet::empty();
+    for path in &args.scenarios {
+        let set = ScenarioSet::from_file(path).map_err(|e| e.to_string())?;
+        scenarios = scenarios.merge(set);
+    }
+    let scenarios = scenarios.merge(ScenarioSet::builtin());
+    let mut config = Config::default()
+        .addr(args.addr)
+        .scenarios(scenarios)
+        .tokens_per_second(args.tokens_per_second)
+        .allow_non_loopback(args.allow_non_loopback);
+    match (&args.access_key_id, &args.secret_access_key) {
+        (Some(id), Some(secret)) => config = config.credentials(Credentials::new(id, secret)),
+        (None, None) => {}
+        _ => return Err("--access-key-id and --secret-access-key go together".into()),
+    }
+    if let Some(token) = &args.bearer_token {
+        config = config.bearer_token(token);
+    }
+    Ok(config)
+}
+
+fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
+    match args.next().as_deref() {
+        Some("serve") => {}
+        Some("--help" | "-h" | "help") | None => return Err(USAGE.into()),
+        Some(other) => return Err(format!("unknown command {other:?}; {USAGE}")),
+    }
+    let mut parsed = Args {
+        addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        scenarios: Vec::new(),
+        tokens_per_second: None,
+        bearer_token: None,
+        access_key_id: None,
+        secret_access_key: None,
+        allow_non_loopback: false,
+    };
+    while let Some(flag) = args.next() {
+        let (name, inline) = match flag.split_once('=') {
+            Some((n, v)) => (n.to_string(), Some(v.to_string())),
+            None => (flag.clone(), None),
+        };
+        if name == "--allow-non-loopback" {
+            parsed.allow_non_loopback = true;
+            continue;
+        }
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or_else(|| format!("{name} needs a value; {USAGE}"))
+        };
+        match name.as_str() {
+            "--addr" => {
+                let v = value()?;
+                parsed.addr = v
+                    .parse()
+                    .map_err(|_| format!("--addr {v:?} is not an address like 127.0.0.1:8080"))?;
+            }
+            "--scenarios" => parsed.scenarios.push(PathBuf::from(value()?)),
+            "--tokens-per-second" => {
+                let v = value()?;
+                let tps: f64 = v
+                    .parse()
+                    .map_err(|_| format!("--tokens-per-second {v:?} is not a number"))?;
+                if !(tps.is_finite() && tps > 0.0) {
+                    return Err(format!("--tokens-per-second must be above 0, got {v}"));
+                }
+                parsed.tokens_per_second = Some(tps);
+            }
+            "--bearer-token" => parsed.bearer_token = Some(value()?),
+            "--access-key-id" => parsed.access_key_id = Some(value()?),
+            "--secret-access-key" => parsed.secret_access_key = Some(value()?),
+            _ => return Err(format!("unknown option {name:?}; {USAGE}")),
+        }
+    }
+    Ok(parsed)
+}

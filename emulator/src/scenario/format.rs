@@ -1,0 +1,144 @@
+//! The scenario file format as serde types (TOML and JSON share it; see `scenarios/README.md`).
+//!
+//! Every struct denies unknown fields so that a typo is an error, not a silently ignored rule.
+//! Sections are read one at a time by the loader so that an error can name the section and field.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+/// A whole file: a list of rules under `rule` (`[[rule]]` in TOML).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FileSpec {
+    /// The rules in priority order, each kept raw until its sections are read.
+    #[serde(default)]
+    pub rule: Vec<Value>,
+}
+
+/// One rule, sections still raw.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RuleSpec {
+    /// Unique name within the file (default: `#<position>`).
+    pub name: Option<String>,
+    /// Free text for the reader of the file.
+    #[allow(dead_code)] // read by people, not by the engine
+    pub description: Option<String>,
+    /// Conditions (`[rule.match]`); absent = matches every request.
+    #[serde(rename = "match")]
+    pub when: Option<Value>,
+    /// The answer (`[rule.reply]`).
+    pub reply: Option<Value>,
+    /// An injected failure (`[rule.fault]`).
+    pub fault: Option<Value>,
+}
+
+/// A string or a list of strings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum OneOrMany {
+    /// A single value.
+    One(String),
+    /// Several values.
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    /// The values as a list.
+    pub fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(one) => vec![one],
+            OneOrMany::Many(many) => many,
+        }
+    }
+}
+
+/// `[rule.match]`: every condition given must hold.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MatchSpec {
+    /// Glob(s) on the base model id or the id as called; any may match.
+    pub model: Option<OneOrMany>,
+    /// Operation name(s) as AWS spells them; any may match.
+    pub operation: Option<OneOrMany>,
+    /// Substring(s) of the last user text; all must occur.
+    pub contains: Option<OneOrMany>,
+    /// A regular expression searched in the last user text.
+    pub regex: Option<String>,
+    /// Make `contains` and `regex` case-sensitive (default: insensitive).
+    pub case_sensitive: Option<bool>,
+    /// A tool of this name is offered.
+    pub tool: Option<String>,
+    /// Whether any tool is offered.
+    pub has_tools: Option<bool>,
+    /// Whether the last user message carries toolResult blocks.
+    pub tool_result: Option<bool>,
+    /// The 1-based number of the user turn.
+    pub turn: Option<usize>,
+}
+
+/// `[rule.reply]`: what to answer.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ReplySpec {
+    /// Answer text.
+    pub text: Option<String>,
+    /// Reasoning text, sent before the answer.
+    pub reasoning: Option<String>,
+    /// Tool calls, in order.
+    pub tool_use: Option<Vec<ToolUseSpec>>,
+    /// Stop reason (default `tool_use` with tool calls, else `end_turn`).
+    pub stop_reason: Option<String>,
+    /// Usage to report instead of the computed one.
+    pub usage: Option<UsageSpec>,
+    /// Delay before the first byte, in milliseconds.
+    pub latency_ms: Option<u64>,
+    /// Approximate tokens per streamed text delta.
+    pub chunk_tokens: Option<usize>,
+    /// Streaming pace for this rule.
+    pub tokens_per_second: Option<f64>,
+}
+
+/// One tool call of a reply.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ToolUseSpec {
+    /// Tool name.
+    pub name: String,
+    /// Arguments (default `{}`).
+    pub input: Option<Value>,
+    /// `toolUseId` (default: derived deterministically from the turn and the call).
+    pub id: Option<String>,
+}
+
+/// Reported usage.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UsageSpec {
+    /// Input tokens.
+    pub input_tokens: Option<u32>,
+    /// Output tokens.
+    pub output_tokens: Option<u32>,
+}
+
+/// `[rule.fault]`: a failure; which fields apply depends on `kind` (checked by the loader).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FaultSpec {
+    /// `throttle`, `exception`, `server_error`, `timeout`, `stream_exception` or `stall`.
+    pub kind: Option<String>,
+    /// Only the first N matching calls fail (counted per rule).
+    pub times: Option<u64>,
+    /// Exception code (`exception`, `server_error`).
+    pub code: Option<String>,
+    /// HTTP status (`exception`, `server_error`).
+    pub status: Option<u16>,
+    /// Error message.
+    pub message: Option<String>,
+    /// Events streamed before the failure (`stream_exception`, `stall`).
+    pub after_events: Option<usize>,
+    /// How long to hold the request (`timeout`; `stall` on a non-streaming operation).
+    pub after_ms: Option<u64>,
+    /// Stream exception type (`stream_exception`), e.g. `modelStreamErrorException`.
+    pub exception: Option<String>,
+}

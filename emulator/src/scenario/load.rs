@@ -1,0 +1,499 @@
+//! Reading scenario files (TOML or JSON) into rules, with errors that name file, rule and field.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::time::Duration;
+
+use regex::RegexBuilder;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use super::format::{FaultSpec, FileSpec, MatchSpec, OneOrMany, ReplySpec, RuleSpec};
+use super::matcher::{Matcher, parse_operation};
+use super::rule::{
+    DEFAULT_CHUNK_TOKENS, FaultKind, FaultPlan, Reply, Rule, default_message, default_status,
+    upper_camel,
+};
+use crate::turn::{StopReason, UsageOverride};
+
+/// Default hold of a `timeout` fault.
+const DEFAULT_TIMEOUT: Duration = Duration::from_millis(1000);
+/// Default hold of a `stall` fault on a non-streaming operation.
+const DEFAULT_STALL_HOLD: Duration = Duration::from_secs(30);
+/// Stream exception types the SDKs model (anything else would reach callers as an unknown error).
+const STREAM_EXCEPTIONS: &[&str] = &[
+    "modelStreamErrorException",
+    "throttlingException",
+    "validationException",
+    "internalServerException",
+    "serviceUnavailableException",
+    "modelTimeoutException",
+];
+
+/// A mistake in a scenario file: which file, which rule (name and position), which field, and what.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("scenario file `{file}`{}{}: {message}", rule_part(rule.as_deref()), field_part(field.as_deref()))]
+pub struct ScenarioError {
+    /// The file (path or name given to the loader).
+    pub file: String,
+    /// The rule, as ``rule `name` (#N)`` or `rule #N`, when the mistake is inside one.
+    pub rule: Option<String>,
+    /// The field path inside the rule (`match.regex`, `fault.kind`), when known.
+    pub field: Option<String>,
+    /// What is wrong and, where possible, what is expected.
+    pub message: String,
+}
+
+/// `, rule X` or nothing.
+fn rule_part(rule: Option<&str>) -> String {
+    rule.map(|r| format!(", {r}")).unwrap_or_default()
+}
+
+/// `, field `x`` or nothing.
+fn field_part(field: Option<&str>) -> String {
+    field.map(|f| format!(", field `{f}`")).unwrap_or_default()
+}
+
+/// The format of a scenario file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// TOML (`[[rule]]` tables).
+    Toml,
+    /// JSON (`{"rule": [...]}`).
+    Json,
+}
+
+/// Parses a whole file into rules in file order.
+pub(crate) fn parse(file: &str, text: &str, format: Format) -> Result<Vec<Rule>, ScenarioError> {
+    let file_error = |message: String| ScenarioError {
+        file: file.to_string(),
+        rule: None,
+        field: None,
+        message,
+    };
+    let raw: Value = match format {
+        Format::Toml => toml::from_str::<toml::Table>(text)
+            .map_err(|e| file_error(e.to_string().trim_end().to_string()))
+            .and_then(|table| serde_json::to_value(table).map_err(|e| file_error(e.to_string())))?,
+        Format::Json => serde_json::from_str(text).map_err(|e| file_error(e.to_string()))?,
+    };
+    let spec: FileSpec = serde_json::from_value(raw).map_err(|e| file_error(e.to_string()))?;
+    let mut rules: Vec<Rule> = Vec::with_capacity(spec.rule.len());
+    for (index, value) in spec.rule.into_iter().enumerate() {
+        let rule = RuleLoader::new(file, index, &value).load(value)?;
+        if rules.iter().any(|r| r.name == rule.name) {
+            return Err(ScenarioError {
+                file: file.to_string(),
+                rule: Some(format!("rule `{}` (#{})", rule.name, index + 1)),
+                field: Some("name".into()),
+                message: "another rule of this file already has this name".into(),
+            });
+        }
+        rules.push(rule);
+    }
+    Ok(rules)
+}
+
+/// Loads one rule, knowing where it is for error messages.
+struct RuleLoader<'a> {
+    /// File name.
+    file: &'a str,
+    /// How the rule is named in errors.
+    label: String,
+    /// The rule's name (given, or `#N`).
+    name: String,
+}
+
+impl<'a> RuleLoader<'a> {
+    /// Prepares to load the `index`-th (0-based) rule.
+    fn new(file: &'a str, index: usize, value: &Value) -> Self {
+        let given = value.get("name").and_then(Value::as_str);
+        let position = index + 1;
+        RuleLoader {
+            file,
+            label: match given {
+                Some(name) => format!("rule `{name}` (#{position})"),
+                None => format!("rule #{position}"),
+            },
+            name: given.map_or_else(|| format!("#{position}"), str::to_string),
+        }
+    }
+
+    /// An error at `field` of this rule.
+    fn error(&self, field: Option<&str>, message: impl Into<String>) -> ScenarioError {
+        ScenarioError {
+            file: self.file.to_string(),
+            rule: Some(self.label.clone()),
+            field: field.map(str::to_string),
+            message: message.into(),
+        }
+    }
+
+    /// Reads and validates every section.
+    fn load(self, value: Value) -> Result<Rule, ScenarioError> {
+        let spec: RuleSpec = self.section(None, value)?;
+        if spec.name.as_deref().is_some_and(|n| n.trim().is_empty()) {
+            return Err(self.error(Some("name"), "a rule name must not be empty"));
+        }
+        let matcher = match spec.when {
+            Some(value) => self.matcher(self.section(Some("match"), value)?)?,
+            None => Matcher::default(),
+        };
+        let reply = match spec.reply {
+            Some(value) => Some(self.reply(self.section(Some("reply"), value)?)?),
+            None => None,
+        };
+        let fault = match spec.fault {
+            Some(value) => Some(self.fault(self.section(Some("fault"), value)?)?),
+            None => None,
+        };
+        if reply.is_none() && fault.is_none() {
+            return Err(self.error(None, "a rule needs a `reply` or a `fault` section"));
+        }
+        Ok(Rule {
+            name: self.name,
+            matcher,
+            reply,
+            fault,
+            calls: Arc::new(AtomicU64::new(0)),
+        })
+    }
+
+    /// Deserializes one section; on failure finds the offending field by trying each alone.
+    fn section<T: DeserializeOwned>(
+        &self,
+        section: Option<&str>,
+        value: Value,
+    ) -> Result<T, ScenarioError> {
+        let path = |key: &str| match section {
+            Some(s) => format!("{s}.{key}"),
+            None => key.to_string(),
+        };
+        let Value::Object(map) = &value else {
+            return Err(self.error(section, "expected a table of fields"));
+        };
+        match serde_json::from_value::<T>(value.clone()) {
+            Ok(parsed) => Ok(parsed),
+            Err(whole) => {
+                // Every field is optional, so a table of one field parses unless that field is
+                // the culprit: this names the field without a path-tracking deserializer.
+                let culprit = map.iter().find_map(|(key, v)| {
+                    let alone = Value::Object(Map::from_iter([(key.clone(), v.clone())]));
+                    serde_json::from_value::<T>(alone)
+                        .err()
+                        .map(|e| (key.clone(), e))
+                });
+                match culprit {
+                    Some((key, e)) => Err(self.error(Some(&path(&key)), e.to_string())),
+                    None => Err(self.error(section, whole.to_string())),
+                }
+            }
+        }
+    }
+
+    /// Compiles `[rule.match]`.
+    fn matcher(&self, spec: MatchSpec) -> Result<Matcher, ScenarioError> {
+        let case_sensitive = spec.case_sensitive.unwrap_or(false);
+        let operations = spec
+            .operation
+            .map(OneOrMany::into_vec)
+            .unwrap_or_default()
+            .iter()
+            .map(|name| {
+                parse_operation(name).ok_or_else(|| {
+                    self.error(
+                        Some("match.operation"),
+                        format!(
+                            "unknown operation `{name}`, expected one of Converse, ConverseStream, \
+                             InvokeModel, InvokeModelWithResponseStream, CountTokens"
+                        ),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let regex = spec
+            .regex
+            .map(|pattern| {
+                RegexBuilder::new(&pattern)
+                    .case_insensitive(!case_sensitive)
+                    .build()
+                    .map_err(|e| self.error(Some("match.regex"), e.to_string()))
+            })
+            .transpose()?;
+        if spec.turn == Some(0) {
+            return Err(self.error(Some("match.turn"), "turns are numbered from 1"));
+        }
+        let contains = spec.contains.map(OneOrMany::into_vec).unwrap_or_default();
+        Ok(Matcher {
+            models: spec
+                .model
+                .map(OneOrMany::into_vec)
+                .unwrap_or_default()
+                .iter()
+                .map(|m| m.to_lowercase())
+                .collect(),
+            operations,
+            contains: if case_sensitive {
+                contains
+            } else {
+                contains.iter().map(|c| c.to_lowercase()).collect()
+            },
+            case_sensitive,
+            regex,
+            tool: spec.tool,
+            has_tools: spec.has_tools,
+            tool_result: spec.tool_result,
+            turn: spec.turn,
+        })
+    }
+
+    /// Validates `[rule.reply]`.
+    fn reply(&self, spec: ReplySpec) -> Result<Reply, ScenarioError> {
+        let stop_reason = spec
+            .stop_reason
+            .map(|s| {
+                parse_stop_reason(&s).ok_or_else(|| {
+                    self.error(
+                        Some("reply.stop_reason"),
+                        format!(
+                            "unknown stop reason `{s}`, expected one of end_turn, tool_use, \
+                             max_tokens, stop_sequence, guardrail_intervened, content_filtered"
+                        ),
+                    )
+                })
+            })
+            .transpose()?;
+        let mut tool_uses = Vec::new();
+        for (i, call) in spec.tool_use.unwrap_or_default().into_iter().enumerate() {
+            let field = format!("reply.tool_use[{i}]");
+            if !valid_name(&call.name) {
+                return Err(self.error(
+                    Some(&format!("{field}.name")),
+                    format!(
+                        "tool name `{}` must be 1-64 characters of letters, digits, `_` or `-`",
+                        call.name
+                    ),
+                ));
+            }
+            if let Some(id) = &call.id
+                && !valid_tool_use_id(id)
+            {
+                return Err(self.error(
+                    Some(&format!("{field}.id")),
+                    format!("toolUseId `{id}` must be 1-64 characters of letters, digits, `_.:-`"),
+                ));
+            }
+            let input = call.input.unwrap_or_else(|| Value::Object(Map::new()));
+            if !input.is_object() {
+                return Err(self.error(
+                    Some(&format!("{field}.input")),
+                    "tool input must be a table (a JSON object)",
+                ));
+            }
+            tool_uses.push((call.name, input, call.id));
+        }
+        if spec.chunk_tokens == Some(0) {
+            return Err(self.error(Some("reply.chunk_tokens"), "must be at least 1"));
+        }
+        if let Some(tps) = spec.tokens_per_second
+            && !(tps.is_finite() && tps > 0.0)
+        {
+            return Err(self.error(Some("reply.tokens_per_second"), "must be a positive number"));
+        }
+        Ok(Reply {
+            text: spec.text,
+            reasoning: spec.reasoning,
+            tool_uses,
+            stop_reason,
+            usage: spec
+                .usage
+                .map_or_else(UsageOverride::default, |u| UsageOverride {
+                    input_tokens: u.input_tokens,
+                    output_tokens: u.output_tokens,
+                }),
+            latency: Duration::from_millis(spec.latency_ms.unwrap_or(0)),
+            chunk_tokens: spec.chunk_tokens.unwrap_or(DEFAULT_CHUNK_TOKENS),
+            tokens_per_second: spec.tokens_per_second,
+        })
+    }
+
+    /// Validates `[rule.fault]`: the kind, and that only the fields of that kind are set.
+    fn fault(&self, spec: FaultSpec) -> Result<FaultPlan, ScenarioError> {
+        let kind_name = spec.kind.clone();
+        let Some(kind) = kind_name.as_deref() else {
+            return Err(self.error(
+                Some("fault.kind"),
+                "missing; expected one of throttle, exception, server_error, timeout, \
+                 stream_exception, stall",
+            ));
+        };
+        let allowed: &[&str] = match kind {
+            "throttle" => &["message"],
+            "exception" | "server_error" => &["code", "status", "message"],
+            "timeout" => &["after_ms"],
+            "stream_exception" => &["after_events", "exception", "message"],
+            "stall" => &["after_events", "after_ms"],
+            other => {
+                return Err(self.error(
+                    Some("fault.kind"),
+                    format!(
+                        "unknown fault kind `{other}`, expected one of throttle, exception, \
+                         server_error, timeout, stream_exception, stall"
+                    ),
+                ));
+            }
+        };
+        let set = [
+            ("code", spec.code.is_some()),
+            ("status", spec.status.is_some()),
+            ("message", spec.message.is_some()),
+            ("after_events", spec.after_events.is_some()),
+            ("after_ms", spec.after_ms.is_some()),
+            ("exception", spec.exception.is_some()),
+        ];
+        if let Some((field, _)) = set
+            .iter()
+            .find(|(f, is_set)| *is_set && !allowed.contains(f))
+        {
+            return Err(self.error(
+                Some(&format!("fault.{field}")),
+                format!(
+                    "does not apply to fault kind `{kind}` (it takes: times, {})",
+                    allowed.join(", ")
+                ),
+            ));
+        }
+        let times = spec.times;
+        let kind = match kind {
+            "throttle" => FaultKind::Exception {
+                code: "ThrottlingException".into(),
+                status: 429,
+                message: spec
+                    .message
+                    .unwrap_or_else(|| default_message("ThrottlingException")),
+            },
+            "exception" | "server_error" => self.exception(kind, spec)?,
+            "timeout" => {
+                FaultKind::Timeout(spec.after_ms.map_or(DEFAULT_TIMEOUT, Duration::from_millis))
+            }
+            "stream_exception" => {
+                let exception = lower_camel(
+                    spec.exception
+                        .as_deref()
+                        .unwrap_or("modelStreamErrorException"),
+                );
+                if !STREAM_EXCEPTIONS.contains(&exception.as_str()) {
+                    return Err(self.error(
+                        Some("fault.exception"),
+                        format!(
+                            "unknown stream exception `{exception}`, expected one of {}",
+                            STREAM_EXCEPTIONS.join(", ")
+                        ),
+                    ));
+                }
+                FaultKind::StreamException {
+                    after_events: spec.after_events.unwrap_or(2),
+                    message: spec
+                        .message
+                        .unwrap_or_else(|| default_message(&upper_camel(&exception))),
+                    exception,
+                }
+            }
+            _ => FaultKind::Stall {
+                after_events: spec.after_events.unwrap_or(2),
+                hold: spec
+                    .after_ms
+                    .map_or(DEFAULT_STALL_HOLD, Duration::from_millis),
+            },
+        };
+        Ok(FaultPlan { times, kind })
+    }
+
+    /// An `exception` or `server_error` fault: code, status and message with Bedrock's defaults.
+    fn exception(&self, kind: &str, spec: FaultSpec) -> Result<FaultKind, ScenarioError> {
+        let code = match (kind, spec.code, spec.status) {
+            (_, Some(code), _) => code,
+            ("server_error", None, Some(503)) => "ServiceUnavailableException".into(),
+            ("server_error", None, _) => "InternalServerException".into(),
+            (_, None, _) => {
+                return Err(self.error(
+                    Some("fault.code"),
+                    "an `exception` fault needs a code, e.g. code = \"AccessDeniedException\"",
+                ));
+            }
+        };
+        if code.is_empty() || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(self.error(
+                Some("fault.code"),
+                format!(
+                    "exception code `{code}` must be letters and digits, e.g. AccessDeniedException"
+                ),
+            ));
+        }
+        let status = match spec.status.or_else(|| default_status(&code)) {
+            Some(status) if (400..=599).contains(&status) => status,
+            Some(status) => {
+                return Err(self.error(
+                    Some("fault.status"),
+                    format!("status {status} is not an error status (400-599)"),
+                ));
+            }
+            None => {
+                return Err(self.error(
+                    Some("fault.status"),
+                    format!("`{code}` is not a Bedrock exception this endpoint knows; give its HTTP status"),
+                ));
+            }
+        };
+        if kind == "server_error" && status < 500 {
+            return Err(self.error(
+                Some("fault.status"),
+                format!("a server_error needs a 5xx status, not {status}"),
+            ));
+        }
+        Ok(FaultKind::Exception {
+            message: spec.message.unwrap_or_else(|| default_message(&code)),
+            code,
+            status,
+        })
+    }
+}
+
+/// Parses a Converse stop reason.
+fn parse_stop_reason(s: &str) -> Option<StopReason> {
+    [
+        StopReason::EndTurn,
+        StopReason::ToolUse,
+        StopReason::MaxTokens,
+        StopReason::StopSequence,
+        StopReason::GuardrailIntervened,
+        StopReason::ContentFiltered,
+    ]
+    .into_iter()
+    .find(|r| r.as_str() == s)
+}
+
+/// Tool names: `^[a-zA-Z0-9_-]{1,64}$`.
+fn valid_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// Tool use ids: `^[a-zA-Z0-9_.:-]{1,64}$`.
+fn valid_tool_use_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.:-".contains(c))
+}
+
+/// `ModelStreamErrorException` → `modelStreamErrorException` (either spelling is accepted).
+fn lower_camel(name: &str) -> String {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .map(|first| first.to_ascii_lowercase().to_string() + chars.as_str())
+        .unwrap_or_default()
+}

@@ -1,0 +1,289 @@
+//! The conditions of one rule (`[rule.match]`), compiled, and how they are tested against a turn.
+
+use regex::Regex;
+
+use crate::turn::{Operation, Turn};
+
+/// The compiled conditions of a rule; every condition present must hold.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Matcher {
+    /// Lower-cased globs on the base or as-called model id; empty = any model.
+    pub models: Vec<String>,
+    /// Accepted operations; empty = any operation.
+    pub operations: Vec<Operation>,
+    /// Substrings that must all occur in the last user text (lower-cased unless case-sensitive).
+    pub contains: Vec<String>,
+    /// Whether `contains` compares case-sensitively (the regex carries its own flag).
+    pub case_sensitive: bool,
+    /// Pattern searched in the last user text.
+    pub regex: Option<Regex>,
+    /// A tool of this name must be offered.
+    pub tool: Option<String>,
+    /// Whether tools must (or must not) be offered.
+    pub has_tools: Option<bool>,
+    /// Whether the last user message must (or must not) carry tool results.
+    pub tool_result: Option<bool>,
+    /// The 1-based user turn number required.
+    pub turn: Option<usize>,
+}
+
+impl Matcher {
+    /// Whether every condition holds for `turn`.
+    pub fn matches(&self, turn: &Turn) -> bool {
+        self.model_matches(turn)
+            && (self.operations.is_empty() || self.operations.contains(&turn.operation))
+            && self.text_matches(turn)
+            && self
+                .tool
+                .as_ref()
+                .is_none_or(|name| turn.tools.iter().any(|t| &t.name == name))
+            && self
+                .has_tools
+                .is_none_or(|wanted| wanted != turn.tools.is_empty())
+            && self
+                .tool_result
+                .is_none_or(|wanted| wanted == turn.has_tool_result())
+            && self.turn.is_none_or(|n| n == turn.turn_number())
+    }
+
+    /// Model globs against the base id and the id as called.
+    fn model_matches(&self, turn: &Turn) -> bool {
+        if self.models.is_empty() {
+            return true;
+        }
+        let base = turn.base_model_id.to_lowercase();
+        let called = turn.model_id.to_lowercase();
+        self.models
+            .iter()
+            .any(|glob| glob_matches(glob, &base) || glob_matches(glob, &called))
+    }
+
+    /// `contains` and `regex` against the last user text.
+    fn text_matches(&self, turn: &Turn) -> bool {
+        if self.contains.is_empty() && self.regex.is_none() {
+            return true;
+        }
+        let text = turn.last_user_text();
+        let folded = if self.case_sensitive {
+            text.clone()
+        } else {
+            text.to_lowercase()
+        };
+        self.contains
+            .iter()
+            .all(|part| folded.contains(part.as_str()))
+            && self.regex.as_ref().is_none_or(|re| re.is_match(&text))
+    }
+}
+
+/// Parses an operation name as AWS spells it (case-insensitive).
+pub(crate) fn parse_operation(name: &str) -> Option<Operation> {
+    [
+        Operation::Converse,
+        Operation::ConverseStream,
+        Operation::InvokeModel,
+        Operation::InvokeModelWithResponseStream,
+        Operation::CountTokens,
+    ]
+    .into_iter()
+    .find(|op| op.name().eq_ignore_ascii_case(name))
+}
+
+/// Whether `text` matches `glob`, where `*` is any run of characters and `?` any one character.
+///
+/// Both sides are compared as given (the matcher lower-cases them first).
+pub(crate) fn glob_matches(glob: &str, text: &str) -> bool {
+    let pattern: Vec<char> = glob.chars().collect();
+    let text: Vec<char> = text.chars().collect();
+    let (mut p, mut t) = (0usize, 0usize);
+    // Position after the last `*` seen and the text position it was tried at: the classic
+    // linear backtracking wildcard match (no recursion, no exponential cases).
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match pattern.get(p) {
+            Some('*') => {
+                star = Some((p + 1, t));
+                p += 1;
+            }
+            Some(&c) if c == '?' || c == text[t] => {
+                p += 1;
+                t += 1;
+            }
+            _ => match star {
+                Some((after_star, tried)) => {
+                    p = after_star;
+                    t = tried + 1;
+                    star = Some((after_star, tried + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p..].iter().all(|&c| c == '*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::turn::{Block, Message, Role, ToolSpec};
+    use serde_json::json;
+
+    fn turn(text: &str) -> Turn {
+        Turn {
+            model_id: "us.anthropic.claude-3-5-haiku-20241022-v1:0".into(),
+            base_model_id: "anthropic.claude-3-5-haiku-20241022-v1:0".into(),
+            operation: Operation::Converse,
+            system: None,
+            messages: vec![Message {
+                role: Role::User,
+                blocks: vec![Block::Text(text.into())],
+            }],
+            tools: vec![],
+            max_tokens: None,
+            stop_sequences: vec![],
+        }
+    }
+
+    #[test]
+    fn glob_star_and_question_mark_match() {
+        assert!(glob_matches("anthropic.*", "anthropic.claude-3"));
+        assert!(glob_matches(
+            "*claude-3-?-haiku*",
+            "us.anthropic.claude-3-5-haiku-v1:0"
+        ));
+        assert!(glob_matches("*", ""));
+        assert!(!glob_matches("amazon.*", "anthropic.claude"));
+        assert!(!glob_matches("a?c", "ac"));
+        assert!(glob_matches("a*b*c", "axxbyyc"));
+        assert!(!glob_matches("a*b*c", "axxbyy"));
+    }
+
+    #[test]
+    fn empty_matcher_matches_everything() {
+        assert!(Matcher::default().matches(&turn("anything")));
+    }
+
+    #[test]
+    fn model_glob_matches_base_or_called_id_case_insensitively() {
+        let by_base = Matcher {
+            models: vec!["anthropic.claude-3-5-haiku*".into()],
+            ..Matcher::default()
+        };
+        let by_profile = Matcher {
+            models: vec!["us.*".into()],
+            ..Matcher::default()
+        };
+        let other = Matcher {
+            models: vec!["amazon.*".into(), "meta.*".into()],
+            ..Matcher::default()
+        };
+        assert!(by_base.matches(&turn("x")));
+        assert!(by_profile.matches(&turn("x")));
+        assert!(!other.matches(&turn("x")));
+    }
+
+    #[test]
+    fn operation_must_be_one_of_those_listed() {
+        let m = Matcher {
+            operations: vec![Operation::ConverseStream, Operation::InvokeModel],
+            ..Matcher::default()
+        };
+        assert!(!m.matches(&turn("x")));
+        let mut t = turn("x");
+        t.operation = Operation::ConverseStream;
+        assert!(m.matches(&t));
+    }
+
+    #[test]
+    fn operation_names_parse_case_insensitively() {
+        assert_eq!(
+            parse_operation("invokemodelwithresponsestream"),
+            Some(Operation::InvokeModelWithResponseStream)
+        );
+        assert_eq!(parse_operation("Chat"), None);
+    }
+
+    #[test]
+    fn contains_needs_every_substring_ignoring_case_by_default() {
+        let m = Matcher {
+            contains: vec!["weather".into(), "paris".into()],
+            ..Matcher::default()
+        };
+        assert!(m.matches(&turn("What's the WEATHER in Paris?")));
+        assert!(!m.matches(&turn("What's the weather in Rome?")));
+    }
+
+    #[test]
+    fn contains_can_be_case_sensitive() {
+        let m = Matcher {
+            contains: vec!["Paris".into()],
+            case_sensitive: true,
+            ..Matcher::default()
+        };
+        assert!(m.matches(&turn("in Paris")));
+        assert!(!m.matches(&turn("in paris")));
+    }
+
+    #[test]
+    fn regex_is_searched_in_the_last_user_text() {
+        let m = Matcher {
+            regex: Regex::new(r"(?i)^summari[sz]e").ok(),
+            ..Matcher::default()
+        };
+        assert!(m.matches(&turn("Summarize this")));
+        assert!(!m.matches(&turn("Please summarize this")));
+    }
+
+    #[test]
+    fn named_tool_must_be_offered() {
+        let m = Matcher {
+            tool: Some("get_weather".into()),
+            ..Matcher::default()
+        };
+        let mut t = turn("x");
+        assert!(!m.matches(&t));
+        t.tools.push(ToolSpec {
+            name: "get_weather".into(),
+            description: String::new(),
+            input_schema: json!({}),
+        });
+        assert!(m.matches(&t));
+        let none = Matcher {
+            has_tools: Some(false),
+            ..Matcher::default()
+        };
+        assert!(!none.matches(&t));
+    }
+
+    #[test]
+    fn tool_result_and_turn_number_are_checked() {
+        let mut t = turn("What's the weather?");
+        t.messages.push(Message {
+            role: Role::Assistant,
+            blocks: vec![Block::ToolUse {
+                id: "t1".into(),
+                name: "get_weather".into(),
+                input: json!({}),
+            }],
+        });
+        t.messages.push(Message {
+            role: Role::User,
+            blocks: vec![Block::ToolResult {
+                id: "t1".into(),
+                content: vec![json!({"text": "sunny"})],
+                is_error: false,
+            }],
+        });
+        let after_tool = Matcher {
+            tool_result: Some(true),
+            turn: Some(2),
+            ..Matcher::default()
+        };
+        assert!(after_tool.matches(&t));
+        let first_turn = Matcher {
+            turn: Some(1),
+            ..Matcher::default()
+        };
+        assert!(!first_turn.matches(&t));
+    }
+}

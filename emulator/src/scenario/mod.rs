@@ -1,0 +1,37 @@
+//! The scenario engine: scripted answers and injected faults, with an honest fallback.
+//!
+//! A [`ScenarioSet`] holds rules read from scenario files (TOML or JSON, format in
+//! `emulator/scenarios/README.md`). [`ScenarioSet::respond`] answers a [`Turn`](crate::turn::Turn)
+//! with the first rule whose `match` conditions all hold; a rule answers its `reply` or fails
+//! with its `fault` (optionally only for its first N matching calls). When no rule matches, a
+//! deterministic fallback answers, every text marked `[bedrock-local]`: an answer from tool
+//! results, an extractive summary, a call of a fitting tool, or a note on how to add a rule.
+//!
+//! ```
+//! use bedrock_local::ScenarioSet;
+//! let set = ScenarioSet::from_toml_str("mine.toml", r#"
+//!     [[rule]]
+//!     name = "greeting"
+//!     match = { contains = "hello" }
+//!     reply = { text = "Hello from a scenario!" }
+//! "#)?
+//! .merge(ScenarioSet::builtin());
+//! assert_eq!(set.rule_names().next(), Some("greeting"));
+//! # Ok::<(), bedrock_local::ScenarioError>(())
+//! ```
+
+mod fallback;
+mod format;
+mod load;
+mod matcher;
+mod rule;
+mod set;
+mod summary;
+mod tool_guess;
+mod words;
+
+#[cfg(test)]
+mod tests;
+
+pub use load::ScenarioError;
+pub use set::ScenarioSet;

@@ -1,0 +1,159 @@
+//! [`ScenarioSet`]: rules from one or more files in priority order, and the answer to a turn.
+
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use super::fallback;
+use super::load::{Format, ScenarioError, parse};
+use super::rule::{Decision, Rule};
+use crate::turn::{Outcome, Turn};
+
+/// The generic and fault-demonstration rules shipped with the crate.
+const DEFAULT_FILE: (&str, &str) = ("default.toml", include_str!("../../scenarios/default.toml"));
+/// The rules for the workshop notebooks' prompts.
+const WORKSHOP_FILE: (&str, &str) = (
+    "workshop.toml",
+    include_str!("../../scenarios/workshop.toml"),
+);
+
+/// Scenario rules in priority order (first match wins), with per-rule call counters.
+///
+/// Cloning is cheap and clones share the counters, so "throttle the first N calls" counts every
+/// call the server answers, whichever clone it went through.
+#[derive(Clone, Default)]
+pub struct ScenarioSet {
+    /// Rules, highest priority first.
+    rules: Arc<Vec<Rule>>,
+    /// Problems with built-in files, reported in fallback answers rather than by panicking.
+    notes: Arc<Vec<String>>,
+}
+
+impl ScenarioSet {
+    /// The rules shipped with the crate: `default.toml`, then `workshop.toml`.
+    pub fn builtin() -> Self {
+        let mut set = ScenarioSet::empty();
+        for (name, text) in [DEFAULT_FILE, WORKSHOP_FILE] {
+            match ScenarioSet::from_toml_str(name, text) {
+                Ok(file) => set = set.merge(file),
+                // Unit tests keep the built-in files valid; should one ever break, every
+                // fallback answer says so instead of the server refusing to start.
+                Err(e) => set = set.merge(ScenarioSet::with_note(format!("built-in {e}"))),
+            }
+        }
+        set
+    }
+
+    /// No rules at all: every turn gets the fallback answer.
+    pub fn empty() -> Self {
+        ScenarioSet::default()
+    }
+
+    /// Loads a `.toml` or `.json` scenario file.
+    pub fn from_file(path: &Path) -> Result<Self, ScenarioError> {
+        let name = path.display().to_string();
+        let format = match path.extension().and_then(|e| e.to_str()) {
+            Some(ext) if ext.eq_ignore_ascii_case("toml") => Format::Toml,
+            Some(ext) if ext.eq_ignore_ascii_case("json") => Format::Json,
+            _ => {
+                return Err(ScenarioError {
+                    file: name,
+                    rule: None,
+                    field: None,
+                    message: "a scenario file must end in .toml or .json".into(),
+                });
+            }
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+            file: name.clone(),
+            rule: None,
+            field: None,
+            message: format!("cannot read it: {e}"),
+        })?;
+        Self::from_rules(parse(&name, &text, format)?)
+    }
+
+    /// Parses TOML scenario text; `name` is used in error messages.
+    pub fn from_toml_str(name: &str, text: &str) -> Result<Self, ScenarioError> {
+        Self::from_rules(parse(name, text, Format::Toml)?)
+    }
+
+    /// Parses JSON scenario text (`{"rule": [...]}`); `name` is used in error messages.
+    pub fn from_json_str(name: &str, text: &str) -> Result<Self, ScenarioError> {
+        Self::from_rules(parse(name, text, Format::Json)?)
+    }
+
+    /// This set's rules first, then `other`'s (so `self` wins where both match).
+    pub fn merge(self, other: ScenarioSet) -> Self {
+        let rules = self
+            .rules
+            .iter()
+            .chain(other.rules.iter())
+            .cloned()
+            .collect();
+        let notes = self
+            .notes
+            .iter()
+            .chain(other.notes.iter())
+            .cloned()
+            .collect();
+        ScenarioSet {
+            rules: Arc::new(rules),
+            notes: Arc::new(notes),
+        }
+    }
+
+    /// Number of rules.
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Whether there are no rules.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// Rule names in priority order.
+    pub fn rule_names(&self) -> impl Iterator<Item = &str> {
+        self.rules.iter().map(|r| r.name.as_str())
+    }
+
+    /// The answer to `turn`: the first matching rule's, else the deterministic fallback.
+    pub fn respond(&self, turn: &Turn) -> Outcome {
+        for rule in self.rules.iter() {
+            if !rule.matcher.matches(turn) {
+                continue;
+            }
+            match rule.decide(turn) {
+                Decision::Outcome(outcome) => return outcome,
+                Decision::PassThrough => {}
+            }
+        }
+        Outcome::Answer(fallback::answer(turn, &self.notes))
+    }
+
+    /// A set of rules.
+    fn from_rules(rules: Vec<Rule>) -> Result<Self, ScenarioError> {
+        Ok(ScenarioSet {
+            rules: Arc::new(rules),
+            notes: Arc::default(),
+        })
+    }
+
+    /// A set carrying only a note for fallback answers.
+    fn with_note(note: String) -> Self {
+        ScenarioSet {
+            rules: Arc::default(),
+            notes: Arc::new(vec![note]),
+        }
+    }
+}
+
+impl fmt::Debug for ScenarioSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ScenarioSet")
+            .field("rules", &self.rule_names().collect::<Vec<_>>())
+            .field("notes", &self.notes)
+            .finish()
+    }
+}

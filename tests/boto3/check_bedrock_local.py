@@ -1,0 +1,140 @@
+"""boto3 against bedrock-local: the core cases, reported as one JSON object on stdout.
+
+Run by tests/sdk_boto3.rs inside a venv with boto3 installed. The endpoint and the keys come
+from the environment: BEDROCK_LOCAL_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
+AWS_DEFAULT_REGION. Nothing is asserted here: the Rust test asserts on the printed JSON, so a
+failure shows both what boto3 saw and what was expected.
+"""
+
+import json
+import os
+import sys
+
+import boto3
+import botocore
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+NOVA = "amazon.nova-micro-v1:0"
+HAIKU = "us.anthropic.claude-3-5-haiku-20241022-v1:0"
+
+WEATHER_TOOL = {
+    "tools": [
+        {
+            "toolSpec": {
+                "name": "get_weather",
+                "description": "Get current weather for a specific location",
+                "inputSchema": {
+                    "json": {
+                        "type": "object",
+                        "properties": {"location": {"type": "string"}},
+                        "required": ["location"],
+                    }
+                },
+            }
+        }
+    ]
+}
+
+
+def user(text):
+    return {"role": "user", "content": [{"text": text}]}
+
+
+def converse(client):
+    out = client.converse(modelId=NOVA, messages=[user("hello there")])
+    return {
+        "text": "".join(b.get("text", "") for b in out["output"]["message"]["content"]),
+        "stop_reason": out["stopReason"],
+        "usage": out["usage"],
+        "has_latency": "latencyMs" in out.get("metrics", {}),
+        "request_id": out["ResponseMetadata"].get("RequestId", ""),
+    }
+
+
+def converse_stream(client, model, messages, tool_config=None):
+    kwargs = {"modelId": model, "messages": messages}
+    if tool_config:
+        kwargs["toolConfig"] = tool_config
+    out = client.converse_stream(**kwargs)
+    seen = {"events": [], "text": "", "text_deltas": 0, "tool_name": None, "tool_input": "",
+            "tool_input_deltas": 0, "stop_reason": None, "usage": None}
+    for event in out["stream"]:
+        (name, body), = event.items()
+        seen["events"].append(name)
+        if name == "contentBlockStart" and "toolUse" in body["start"]:
+            seen["tool_name"] = body["start"]["toolUse"]["name"]
+        elif name == "contentBlockDelta":
+            delta = body["delta"]
+            if "text" in delta:
+                seen["text"] += delta["text"]
+                seen["text_deltas"] += 1
+            elif "toolUse" in delta:
+                seen["tool_input"] += delta["toolUse"]["input"]
+                seen["tool_input_deltas"] += 1
+        elif name == "messageStop":
+            seen["stop_reason"] = body["stopReason"]
+        elif name == "metadata":
+            seen["usage"] = body["usage"]
+    if seen["tool_input"]:
+        seen["tool_input"] = json.loads(seen["tool_input"])
+    return seen
+
+
+def invoke_model(client):
+    body = {
+        "anthropic_version": "bedrock-2023-05-31",
+        "max_tokens": 100,
+        "messages": [{"role": "user", "content": [{"type": "text", "text": "native hello"}]}],
+    }
+    out = client.invoke_model(modelId=HAIKU, body=json.dumps(body),
+                              contentType="application/json", accept="application/json")
+    answer = json.loads(out["body"].read())
+    return {"content_type": out["contentType"], "text": answer["content"][0]["text"],
+            "stop_reason": answer["stop_reason"]}
+
+
+def validation_error(client):
+    try:
+        client.converse(modelId=NOVA, messages=[{"role": "assistant", "content": [{"text": "hi"}]}])
+    except ClientError as e:
+        return {"code": e.response["Error"]["Code"], "message": e.response["Error"]["Message"],
+                "status": e.response["ResponseMetadata"]["HTTPStatusCode"]}
+    return {"code": None}
+
+
+def retried_throttling():
+    """Standard retries (3 attempts) get past a rule that throttles the first two calls."""
+    client = make_client(attempts=3)
+    out = client.converse(modelId=NOVA, messages=[user("throttle twice")])
+    return {
+        "text": out["output"]["message"]["content"][0]["text"],
+        "attempts": out["ResponseMetadata"].get("RetryAttempts", 0) + 1,
+    }
+
+
+def make_client(attempts):
+    return boto3.client(
+        "bedrock-runtime",
+        endpoint_url=os.environ["BEDROCK_LOCAL_ENDPOINT"],
+        config=Config(retries={"max_attempts": attempts, "mode": "standard"}),
+    )
+
+
+def main():
+    client = make_client(attempts=1)
+    report = {
+        "boto3": boto3.__version__,
+        "botocore": botocore.__version__,
+        "converse": converse(client),
+        "stream_text": converse_stream(client, NOVA, [user("hello there")]),
+        "stream_tool": converse_stream(client, HAIKU, [user("What's the weather in Paris?")], WEATHER_TOOL),
+        "invoke_model": invoke_model(client),
+        "error": validation_error(client),
+        "throttled_then_answered": retried_throttling(),
+    }
+    json.dump(report, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
