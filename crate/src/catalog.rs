@@ -222,7 +222,8 @@ impl ModelTable {
 
     /// The table as Markdown.
     pub fn to_markdown(&self) -> String {
-        let mut table = MarkdownTable::new(&["model", "id to call in this region", "provider", "notes"]);
+        let mut table =
+            MarkdownTable::new(&["model", "id to call in this region", "provider", "notes"]);
         for (model, id) in &self.rows {
             let mut notes = Vec::new();
             if model.workshop {
@@ -264,7 +265,12 @@ impl ModelTable {
 impl fmt::Display for ModelTable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "Models for {}", self.region)?;
-        let width = self.rows.iter().map(|(m, _)| m.name.len()).max().unwrap_or(0);
+        let width = self
+            .rows
+            .iter()
+            .map(|(m, _)| m.name.len())
+            .max()
+            .unwrap_or(0);
         for (model, id) in &self.rows {
             writeln!(f, "  {:width$}  {id}", model.name)?;
         }
@@ -273,6 +279,7 @@ impl fmt::Display for ModelTable {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests state expectations
 mod tests {
     use super::*;
 
@@ -289,47 +296,79 @@ mod tests {
 
     #[test]
     fn names_are_found_in_any_case_and_ids_through_profiles_and_arns() {
-        assert_eq!(find_model("AMAZON NOVA MICRO").map(|m| m.id.as_str()), Some("amazon.nova-micro-v1:0"));
         assert_eq!(
-            find_model("arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.deepseek.r1-v1:0")
-                .map(|m| m.name.as_str()),
+            find_model("AMAZON NOVA MICRO").map(|m| m.id.as_str()),
+            Some("amazon.nova-micro-v1:0")
+        );
+        assert_eq!(
+            find_model(
+                "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.deepseek.r1-v1:0"
+            )
+            .map(|m| m.name.as_str()),
             Some("DeepSeek-R1")
         );
-        assert_eq!(find_model("amazon.titan-text-express-v1").map(|m| m.provider.as_str()), Some("titan"));
+        assert_eq!(
+            find_model("amazon.titan-text-express-v1").map(|m| m.provider.as_str()),
+            Some("titan")
+        );
         assert!(find_model("no such model").is_none());
     }
 
     #[test]
     fn profile_follows_the_region_geography() {
-        let sonnet = find_model("Claude 3.7 Sonnet").map(|m| m.id.clone()).unwrap_or_default();
-        assert_eq!(resolve_id("Claude 3.7 Sonnet", "us-west-2").ok(), Some(format!("us.{sonnet}")));
-        assert_eq!(resolve_id("Claude 3.7 Sonnet", "eu-west-1").ok(), Some(format!("eu.{sonnet}")));
-        assert_eq!(resolve_id("Claude 3.7 Sonnet", "ap-northeast-1").ok(), Some(format!("apac.{sonnet}")));
+        let sonnet = find_model("Claude 3.7 Sonnet")
+            .map(|m| m.id.clone())
+            .unwrap_or_default();
+        assert_eq!(
+            resolve_id("Claude 3.7 Sonnet", "us-west-2").ok(),
+            Some(format!("us.{sonnet}"))
+        );
+        assert_eq!(
+            resolve_id("Claude 3.7 Sonnet", "eu-west-1").ok(),
+            Some(format!("eu.{sonnet}"))
+        );
+        assert_eq!(
+            resolve_id("Claude 3.7 Sonnet", "ap-northeast-1").ok(),
+            Some(format!("apac.{sonnet}"))
+        );
     }
 
     #[test]
     fn global_profile_is_used_where_the_geography_has_none() {
         assert_eq!(
-            resolve_id("Amazon Nova 2 Lite", "ap-south-1").ok().as_deref(),
+            resolve_id("Amazon Nova 2 Lite", "ap-south-1")
+                .ok()
+                .as_deref(),
             Some("global.amazon.nova-2-lite-v1:0")
         );
         assert_eq!(
-            resolve_id("Amazon Nova 2 Lite", "eu-west-1").ok().as_deref(),
+            resolve_id("Amazon Nova 2 Lite", "eu-west-1")
+                .ok()
+                .as_deref(),
             Some("eu.amazon.nova-2-lite-v1:0")
         );
     }
 
     #[test]
     fn on_demand_models_keep_their_bare_id() {
-        assert_eq!(resolve_id("Amazon Nova Pro", "us-east-1").ok().as_deref(), Some("amazon.nova-pro-v1:0"));
+        assert_eq!(
+            resolve_id("Amazon Nova Pro", "us-east-1").ok().as_deref(),
+            Some("amazon.nova-pro-v1:0")
+        );
     }
 
     #[test]
     fn ids_pass_through_and_misspelt_names_fail_with_suggestions() {
-        assert_eq!(resolve_id("us.x.y-v1:0", "us-east-1").ok().as_deref(), Some("us.x.y-v1:0"));
+        assert_eq!(
+            resolve_id("us.x.y-v1:0", "us-east-1").ok().as_deref(),
+            Some("us.x.y-v1:0")
+        );
         match resolve_id("Nova Micro", "us-east-1") {
             Err(Error::UnknownModel { suggestions, .. }) => {
-                assert!(suggestions.contains(&"Amazon Nova Micro".to_string()), "{suggestions:?}")
+                assert!(
+                    suggestions.contains(&"Amazon Nova Micro".to_string()),
+                    "{suggestions:?}"
+                )
             }
             other => panic!("expected UnknownModel, got {other:?}"),
         }
@@ -338,7 +377,10 @@ mod tests {
     #[test]
     fn base_id_strips_profile_prefix_and_arn() {
         assert_eq!(base_model_id("global.anthropic.x-v1:0"), "anthropic.x-v1:0");
-        assert_eq!(base_model_id("amazon.nova-pro-v1:0"), "amazon.nova-pro-v1:0");
+        assert_eq!(
+            base_model_id("amazon.nova-pro-v1:0"),
+            "amazon.nova-pro-v1:0"
+        );
     }
 
     #[test]
@@ -346,7 +388,10 @@ mod tests {
         let table = ModelTable::for_region("eu-west-1");
         let html = table.to_html();
         assert!(html.contains("<table>"));
-        assert!(html.contains("eu.anthropic.claude-3-5-haiku") || html.contains("anthropic.claude-3-5-haiku"));
+        assert!(
+            html.contains("eu.anthropic.claude-3-5-haiku")
+                || html.contains("anthropic.claude-3-5-haiku")
+        );
         assert_eq!(table.rows.len(), catalog().len());
         assert!(table.to_string().contains("Amazon Nova Pro"));
     }

@@ -122,7 +122,10 @@ pub fn check_rust(reply: &str) -> CodeCheck {
     if code.trim().is_empty() {
         return check;
     }
-    progress(&format!("code check: {} lines of Rust, building with cargo test (offline)…", code.lines().count()));
+    progress(&format!(
+        "code check: {} lines of Rust, building with cargo test (offline)…",
+        code.lines().count()
+    ));
     match run_cargo_test(&code) {
         Ok((success, output)) => {
             check.errors = compiler_errors(&output);
@@ -139,7 +142,11 @@ pub fn check_rust(reply: &str) -> CodeCheck {
         Err(reason) => check.outcome = CodeOutcome::CheckFailed(reason),
     }
     check.duration = started.elapsed();
-    progress(&format!("code check: {} in {:.1} s", check.headline(), check.duration.as_secs_f64()));
+    progress(&format!(
+        "code check: {} in {:.1} s",
+        check.headline(),
+        check.duration.as_secs_f64()
+    ));
     check
 }
 
@@ -181,11 +188,16 @@ fn run_cargo_test(code: &str) -> Result<(bool, String), String> {
             Ok(None) if started.elapsed() > CHECK_TIMEOUT => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(format!("cargo test did not finish within {CHECK_TIMEOUT:?}"));
+                return Err(format!(
+                    "cargo test did not finish within {CHECK_TIMEOUT:?}"
+                ));
             }
             Ok(None) => {
                 if last_note.elapsed() > Duration::from_secs(5) {
-                    progress(&format!("code check: still building ({} s)…", started.elapsed().as_secs()));
+                    progress(&format!(
+                        "code check: still building ({} s)…",
+                        started.elapsed().as_secs()
+                    ));
                     last_note = Instant::now();
                 }
                 std::thread::sleep(Duration::from_millis(50));
@@ -212,9 +224,16 @@ fn write_project(dir: &Path, code: &str) -> std::io::Result<()> {
         "[package]\nname = \"generated\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n\n[workspace]\n",
     )?;
     std::fs::create_dir_all(dir.join("src"))?;
-    let file = if code.contains("fn main(") { "main.rs" } else { "lib.rs" };
+    let file = if code.contains("fn main(") {
+        "main.rs"
+    } else {
+        "lib.rs"
+    };
     // Generated examples often leave helpers unused; that is not what the check is about.
-    std::fs::write(dir.join("src").join(file), format!("#![allow(dead_code, unused)]\n{code}"))
+    std::fs::write(
+        dir.join("src").join(file),
+        format!("#![allow(dead_code, unused)]\n{code}"),
+    )
 }
 
 /// Error headlines with their location line.
@@ -226,7 +245,9 @@ fn compiler_errors(output: &str) -> Vec<String> {
         .filter(|(_, l)| l.starts_with("error") && !l.starts_with("error: could not compile"))
         .filter(|(_, l)| !l.starts_with("error: test failed"))
         .map(|(i, l)| match lines.get(i + 1).map(|n| n.trim_start()) {
-            Some(next) if next.starts_with("-->") => format!("{l} ({})", next.trim_start_matches("-->").trim()),
+            Some(next) if next.starts_with("-->") => {
+                format!("{l} ({})", next.trim_start_matches("-->").trim())
+            }
             _ => l.to_string(),
         })
         .collect()
@@ -240,8 +261,14 @@ fn test_results(output: &str) -> Vec<TestResult> {
         .filter_map(|rest| {
             let (name, status) = rest.rsplit_once(" ... ")?;
             match status.trim() {
-                "ok" => Some(TestResult { name: name.to_string(), passed: true }),
-                "FAILED" => Some(TestResult { name: name.to_string(), passed: false }),
+                "ok" => Some(TestResult {
+                    name: name.to_string(),
+                    passed: true,
+                }),
+                "FAILED" => Some(TestResult {
+                    name: name.to_string(),
+                    passed: false,
+                }),
                 _ => None,
             }
         })
@@ -266,8 +293,13 @@ impl CodeCheck {
         match &self.outcome {
             CodeOutcome::Passed if self.tests.is_empty() => "✅ compiled (no tests)".into(),
             CodeOutcome::Passed => format!("✅ compiled, {passed} test(s) passed"),
-            CodeOutcome::TestsFailed => format!("❌ compiled, {failed} of {} test(s) failed", self.tests.len()),
-            CodeOutcome::CompileError => format!("❌ does not compile ({} error(s))", self.errors.len()),
+            CodeOutcome::TestsFailed => format!(
+                "❌ compiled, {failed} of {} test(s) failed",
+                self.tests.len()
+            ),
+            CodeOutcome::CompileError => {
+                format!("❌ does not compile ({} error(s))", self.errors.len())
+            }
             CodeOutcome::NoCode => "no Rust code found in the reply".into(),
             CodeOutcome::CheckFailed(reason) => format!("⚠ check could not run: {reason}"),
         }
@@ -275,7 +307,11 @@ impl CodeCheck {
 
     /// The report as Markdown.
     pub fn to_markdown(&self) -> String {
-        let mut md = format!("**{}**\n\n```rust\n{}\n```\n", self.headline(), self.code.trim_end());
+        let mut md = format!(
+            "**{}**\n\n```rust\n{}\n```\n",
+            self.headline(),
+            self.code.trim_end()
+        );
         if !self.errors.is_empty() {
             md.push_str("\n**Compiler errors**\n\n");
             for error in &self.errors {
@@ -285,7 +321,14 @@ impl CodeCheck {
         if !self.tests.is_empty() {
             let mut table = MarkdownTable::new(&["test", "result"]);
             for test in &self.tests {
-                table.row(vec![cell(&test.name), if test.passed { "✅ ok".into() } else { "❌ failed".into() }]);
+                table.row(vec![
+                    cell(&test.name),
+                    if test.passed {
+                        "✅ ok".into()
+                    } else {
+                        "❌ failed".into()
+                    },
+                ]);
             }
             md.push('\n');
             md.push_str(&table.render());
@@ -318,9 +361,17 @@ impl fmt::Display for CodeCheck {
             writeln!(f, "  {error}")?;
         }
         for test in &self.tests {
-            writeln!(f, "  {} {}", if test.passed { "ok    " } else { "FAILED" }, test.name)?;
+            writeln!(
+                f,
+                "  {} {}",
+                if test.passed { "ok    " } else { "FAILED" },
+                test.name
+            )?;
         }
-        if matches!(self.outcome, CodeOutcome::CompileError | CodeOutcome::TestsFailed) {
+        if matches!(
+            self.outcome,
+            CodeOutcome::CompileError | CodeOutcome::TestsFailed
+        ) {
             writeln!(f, "{}", self.output)?;
         }
         Ok(())
@@ -328,12 +379,14 @@ impl fmt::Display for CodeCheck {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests state expectations
 mod tests {
     use super::*;
 
     #[test]
     fn rust_fences_win_over_other_languages_and_bare_text() {
-        let reply = "Intro\n```python\nprint(1)\n```\n```rust\nfn a() {}\n```\ntext\n```rs\nfn b() {}\n```";
+        let reply =
+            "Intro\n```python\nprint(1)\n```\n```rust\nfn a() {}\n```\ntext\n```rs\nfn b() {}\n```";
         assert_eq!(extract_rust(reply), "fn a() {}\n\nfn b() {}\n");
     }
 
@@ -347,7 +400,10 @@ mod tests {
     fn test_lines_and_errors_are_parsed() {
         let output = "error[E0308]: mismatched types\n --> src/lib.rs:2:5\nerror: could not compile `generated`\n\
                       test tests::a ... ok\ntest tests::b ... FAILED\n";
-        assert_eq!(compiler_errors(output), vec!["error[E0308]: mismatched types (src/lib.rs:2:5)".to_string()]);
+        assert_eq!(
+            compiler_errors(output),
+            vec!["error[E0308]: mismatched types (src/lib.rs:2:5)".to_string()]
+        );
         let tests = test_results(output);
         assert_eq!(tests.len(), 2);
         assert!(tests[0].passed && !tests[1].passed);

@@ -8,7 +8,9 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::backend::Bedrock;
-use crate::display::{MarkdownTable, bar_chart_svg, cell, escape_html, markdown_to_html, print_evcxr_html};
+use crate::display::{
+    MarkdownTable, bar_chart_svg, cell, escape_html, markdown_to_html, print_evcxr_html,
+};
 use crate::error::{Error, Result};
 use crate::reply::Reply;
 use crate::request::Request;
@@ -84,10 +86,10 @@ impl Bedrock {
         }
         let mut outcomes: Vec<Option<Result<Reply>>> = models.iter().map(|_| None).collect();
         while let Some(joined) = tasks.join_next().await {
-            if let Ok((index, outcome)) = joined {
-                if let Some(slot) = outcomes.get_mut(index) {
-                    *slot = Some(outcome);
-                }
+            if let Ok((index, outcome)) = joined
+                && let Some(slot) = outcomes.get_mut(index)
+            {
+                *slot = Some(outcome);
             }
         }
         let entries = models
@@ -96,7 +98,9 @@ impl Bedrock {
             .map(|(model, outcome)| CompareEntry {
                 model: model.to_string(),
                 outcome: outcome.unwrap_or_else(|| {
-                    Err(Error::invalid("the call stopped before answering (task panicked)"))
+                    Err(Error::invalid(
+                        "the call stopped before answering (task panicked)",
+                    ))
                 }),
             })
             .collect();
@@ -134,7 +138,8 @@ impl Comparison {
 
     /// The table as Markdown: model, latency, tokens, stop reason, start of answer or error.
     pub fn to_markdown(&self) -> String {
-        let mut table = MarkdownTable::new(&["model", ">latency ms", ">in", ">out", "stop", "answer"]);
+        let mut table =
+            MarkdownTable::new(&["model", ">latency ms", ">in", ">out", "stop", "answer"]);
         for entry in &self.entries {
             match &entry.outcome {
                 Ok(reply) => table.row(vec![
@@ -170,7 +175,11 @@ impl Comparison {
             .entries
             .iter()
             .map(|e| {
-                let ms = e.outcome.as_ref().ok().map(|r| r.latency.as_secs_f64() * 1000.0);
+                let ms = e
+                    .outcome
+                    .as_ref()
+                    .ok()
+                    .map(|r| r.latency.as_secs_f64() * 1000.0);
                 (e.model.clone(), ms)
             })
             .collect();
@@ -212,7 +221,12 @@ fn preview(text: &str) -> String {
 
 impl fmt::Display for Comparison {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let width = self.entries.iter().map(|e| e.model.len()).max().unwrap_or(0);
+        let width = self
+            .entries
+            .iter()
+            .map(|e| e.model.len())
+            .max()
+            .unwrap_or(0);
         for entry in &self.entries {
             match &entry.outcome {
                 Ok(r) => writeln!(
@@ -239,6 +253,7 @@ impl fmt::Display for Comparison {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests state expectations
 mod tests {
     use super::*;
     use crate::reply::Usage;
@@ -251,14 +266,21 @@ mod tests {
                     outcome: Ok(Reply {
                         text: "fine | ok".into(),
                         stop_reason: "end_turn".into(),
-                        usage: Usage { input: 5, output: 7, total: 12 },
+                        usage: Usage {
+                            input: 5,
+                            output: 7,
+                            total: 12,
+                        },
                         latency: Duration::from_millis(300),
                         ..Reply::default()
                     }),
                 },
                 CompareEntry {
                     model: "B".into(),
-                    outcome: Err(Error::AccessDenied { model: "b".into(), message: "no".into() }),
+                    outcome: Err(Error::AccessDenied {
+                        model: "b".into(),
+                        message: "no".into(),
+                    }),
                 },
             ],
             wall_time: Duration::from_millis(310),
@@ -268,8 +290,14 @@ mod tests {
     #[test]
     fn table_keeps_answers_and_errors_side_by_side() {
         let markdown = sample().to_markdown();
-        assert!(markdown.contains("| A | 300 | 5 | 7 | end_turn | fine \\| ok |"), "{markdown}");
-        assert!(markdown.contains("| B | – | – | – | error | ❌ access denied"), "{markdown}");
+        assert!(
+            markdown.contains("| A | 300 | 5 | 7 | end_turn | fine \\| ok |"),
+            "{markdown}"
+        );
+        assert!(
+            markdown.contains("| B | – | – | – | error | ❌ access denied"),
+            "{markdown}"
+        );
         assert!(markdown.contains("1 of 2 models answered"), "{markdown}");
     }
 

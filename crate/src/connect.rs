@@ -158,7 +158,10 @@ async fn open_aws_async() -> Result<Bedrock> {
     let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
     let (region, region_note) = match config.region() {
         Some(region) => (region.to_string(), ""),
-        None => (FALLBACK_REGION.to_string(), " (no region configured: default)"),
+        None => (
+            FALLBACK_REGION.to_string(),
+            " (no region configured: default)",
+        ),
     };
     let endpoint = env_nonempty("AWS_ENDPOINT_URL_BEDROCK_RUNTIME")
         .or_else(|| env_nonempty("AWS_ENDPOINT_URL"))
@@ -179,17 +182,22 @@ async fn open_aws_async() -> Result<Bedrock> {
             "AWS_BEARER_TOKEN_BEDROCK (Bedrock API key)".into(),
         ));
     }
-    let provider = config.credentials_provider().ok_or_else(|| Error::Credentials {
-        message: "the AWS configuration has no credential provider".into(),
-    })?;
-    let credentials = tokio::time::timeout(CREDENTIAL_LOOKUP_TIMEOUT, provider.provide_credentials())
-        .await
-        .map_err(|_| Error::Credentials {
-            message: format!("the credential chain found nothing within {CREDENTIAL_LOOKUP_TIMEOUT:?}"),
-        })?
-        .map_err(|error| Error::Credentials {
-            message: error.to_string(),
+    let provider = config
+        .credentials_provider()
+        .ok_or_else(|| Error::Credentials {
+            message: "the AWS configuration has no credential provider".into(),
         })?;
+    let credentials =
+        tokio::time::timeout(CREDENTIAL_LOOKUP_TIMEOUT, provider.provide_credentials())
+            .await
+            .map_err(|_| Error::Credentials {
+                message: format!(
+                    "the credential chain found nothing within {CREDENTIAL_LOOKUP_TIMEOUT:?}"
+                ),
+            })?
+            .map_err(|error| Error::Credentials {
+                message: error.to_string(),
+            })?;
     let source = describe_source(&credentials);
     Ok(base(
         Auth::Keys {
@@ -210,23 +218,31 @@ fn describe_source(credentials: &aws_credential_types::Credentials) -> String {
     let profile = std::env::var("AWS_PROFILE").unwrap_or_else(|_| "default".into());
     let described = features.iter().rev().find_map(|feature| {
         Some(match feature {
-            AwsCredentialFeature::CredentialsEnvVars => "environment variables (AWS_ACCESS_KEY_ID)".to_string(),
+            AwsCredentialFeature::CredentialsEnvVars => {
+                "environment variables (AWS_ACCESS_KEY_ID)".to_string()
+            }
             AwsCredentialFeature::CredentialsSso | AwsCredentialFeature::CredentialsProfileSso => {
                 format!("SSO via profile {profile}")
             }
             AwsCredentialFeature::CredentialsProfile
             | AwsCredentialFeature::CredentialsProfileSourceProfile
             | AwsCredentialFeature::CredentialsProfileNamedProvider => format!("profile {profile}"),
-            AwsCredentialFeature::CredentialsProfileProcess | AwsCredentialFeature::CredentialsProcess => {
+            AwsCredentialFeature::CredentialsProfileProcess
+            | AwsCredentialFeature::CredentialsProcess => {
                 format!("credential_process of profile {profile}")
             }
-            AwsCredentialFeature::CredentialsStsAssumeRole => format!("assumed role (profile {profile})"),
+            AwsCredentialFeature::CredentialsStsAssumeRole => {
+                format!("assumed role (profile {profile})")
+            }
             AwsCredentialFeature::CredentialsEnvVarsStsWebIdToken
             | AwsCredentialFeature::CredentialsProfileStsWebIdToken
-            | AwsCredentialFeature::CredentialsStsAssumeRoleWebId => "web identity token".to_string(),
+            | AwsCredentialFeature::CredentialsStsAssumeRoleWebId => {
+                "web identity token".to_string()
+            }
             AwsCredentialFeature::CredentialsHttp => "container credentials endpoint".to_string(),
             AwsCredentialFeature::CredentialsImds => "instance metadata (IMDS)".to_string(),
-            AwsCredentialFeature::CredentialsLogin | AwsCredentialFeature::CredentialsProfileLogin => {
+            AwsCredentialFeature::CredentialsLogin
+            | AwsCredentialFeature::CredentialsProfileLogin => {
                 format!("aws login (profile {profile})")
             }
             _ => return None,

@@ -119,7 +119,10 @@ impl Conversation {
     pub fn to_html(&self) -> String {
         let mut html = String::from("<div class=\"bedrock-conversation\">");
         if let Some(model) = &self.model {
-            html.push_str(&format!("<p><b>model</b> <code>{}</code></p>", escape_html(model)));
+            html.push_str(&format!(
+                "<p><b>model</b> <code>{}</code></p>",
+                escape_html(model)
+            ));
         }
         if let Some(system) = &self.system_prompt {
             html.push_str(&format!(
@@ -164,7 +167,11 @@ fn blocks_html(blocks: &[Block]) -> String {
             ),
             Block::ToolResult(result) => format!(
                 "<p>↩ result{}: <code>{}</code></p>",
-                if result.status == Some(crate::message::ToolStatus::Error) { " (error)" } else { "" },
+                if result.status == Some(crate::message::ToolStatus::Error) {
+                    " (error)"
+                } else {
+                    ""
+                },
                 escape_html(&result.content.to_string())
             ),
         })
@@ -192,6 +199,7 @@ impl fmt::Display for Conversation {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests state expectations
 mod tests {
     use super::*;
 
@@ -202,12 +210,18 @@ mod tests {
         let roles: Vec<Role> = conversation.messages.iter().map(|m| m.role).collect();
         assert_eq!(roles, vec![Role::User, Role::Assistant, Role::User]);
         assert_eq!(conversation.last_answer().as_deref(), Some("b"));
-        assert_eq!(conversation.to_string(), "system: s\nuser: a\nassistant: b\nuser: c\n");
+        assert_eq!(
+            conversation.to_string(),
+            "system: s\nuser: a\nassistant: b\nuser: c\n"
+        );
     }
 
     #[test]
     fn html_labels_each_turn() {
-        let html = Conversation::new().user("hi <there>").assistant("**yes**").to_html();
+        let html = Conversation::new()
+            .user("hi <there>")
+            .assistant("**yes**")
+            .to_html();
         assert!(html.contains("🧑 user"));
         assert!(html.contains("hi &lt;there&gt;"), "{html}");
         assert!(html.contains("<strong>yes</strong>"), "{html}");

@@ -68,7 +68,9 @@ impl Bedrock {
             Some(model) => model.profile_id(&self.region),
             None => geography(&self.region).map(|geo| format!("{geo}.{id}")),
         }?;
-        println!("{id} cannot be called on demand here: retrying once with inference profile {profile}");
+        println!(
+            "{id} cannot be called on demand here: retrying once with inference profile {profile}"
+        );
         Some(profile)
     }
 

@@ -116,7 +116,10 @@ impl Reply {
             ));
         }
         for change in &self.adjustments {
-            html.push_str(&format!("<p><em>adjusted: {}</em></p>", escape_html(change)));
+            html.push_str(&format!(
+                "<p><em>adjusted: {}</em></p>",
+                escape_html(change)
+            ));
         }
         html.push_str(&format!(
             "<p style=\"color:#666;font-size:smaller\">{}</p></div>",
@@ -149,6 +152,7 @@ impl fmt::Display for Reply {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests state expectations
 mod tests {
     use super::*;
 
@@ -157,7 +161,11 @@ mod tests {
             text: "**Paris** is foggy.\n\n| a | b |\n|---|---|\n| 1 | 2 |".into(),
             reasoning: Some("think <hard>".into()),
             stop_reason: "end_turn".into(),
-            usage: Usage { input: 3, output: 4, total: 7 },
+            usage: Usage {
+                input: 3,
+                output: 4,
+                total: 7,
+            },
             latency: Duration::from_millis(120),
             model_id: "amazon.nova-micro-v1:0".into(),
             ..Reply::default()

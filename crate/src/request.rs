@@ -199,7 +199,10 @@ impl Request {
                 ToolChoice::Any => json!({ "any": {} }),
                 ToolChoice::Tool(name) => json!({ "tool": { "name": name } }),
             };
-            body.insert("toolConfig".into(), json!({ "tools": tools, "toolChoice": choice }));
+            body.insert(
+                "toolConfig".into(),
+                json!({ "tools": tools, "toolChoice": choice }),
+            );
         }
         if let Some(fields) = &self.additional_fields {
             body.insert("additionalModelRequestFields".into(), fields.clone());
@@ -214,36 +217,37 @@ impl Request {
         let Some(model) = model else {
             return (request, changes);
         };
-        if model.temperature_top_p_exclusive && request.temperature.is_some() {
-            if let Some(top_p) = request.top_p.take() {
-                changes.push(format!(
-                    "dropped topP={} because {} does not accept temperature and topP together",
-                    round_f32(top_p),
-                    model.name
-                ));
-            }
+        if model.temperature_top_p_exclusive
+            && request.temperature.is_some()
+            && let Some(top_p) = request.top_p.take()
+        {
+            changes.push(format!(
+                "dropped topP={} because {} does not accept temperature and topP together",
+                round_f32(top_p),
+                model.name
+            ));
         }
-        if let Some(max) = request.max_tokens {
-            if max > model.max_output_tokens {
-                request.max_tokens = Some(model.max_output_tokens);
-                changes.push(format!(
-                    "lowered maxTokens from {max} to {}, the limit of {}",
-                    model.max_output_tokens, model.name
-                ));
-            }
+        if let Some(max) = request.max_tokens
+            && max > model.max_output_tokens
+        {
+            request.max_tokens = Some(model.max_output_tokens);
+            changes.push(format!(
+                "lowered maxTokens from {max} to {}, the limit of {}",
+                model.max_output_tokens, model.name
+            ));
         }
-        if !model.system_prompt {
-            if let Some(system) = request.system.take() {
-                if let Some(Message { content, .. }) =
-                    request.messages.iter_mut().find(|m| m.role == Role::User)
-                {
-                    content.insert(0, crate::message::Block::Text(format!("{system}\n\n")));
-                }
-                changes.push(format!(
-                    "moved the system prompt into the first user message because {} has no system prompt",
-                    model.name
-                ));
+        if !model.system_prompt
+            && let Some(system) = request.system.take()
+        {
+            if let Some(Message { content, .. }) =
+                request.messages.iter_mut().find(|m| m.role == Role::User)
+            {
+                content.insert(0, crate::message::Block::Text(format!("{system}\n\n")));
             }
+            changes.push(format!(
+                "moved the system prompt into the first user message because {} has no system prompt",
+                model.name
+            ));
         }
         (request, changes)
     }
@@ -302,6 +306,7 @@ impl Params {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests state expectations
 mod tests {
     use super::*;
     use crate::catalog::find_model;
@@ -338,7 +343,11 @@ mod tests {
     #[test]
     fn top_p_is_kept_where_allowed_and_max_tokens_is_capped() {
         let model = find_model("Meta Llama 3.1 70B Instruct");
-        let (adapted, changes) = Request::new("x").temperature(0.4).top_p(0.9).max_tokens(9000).adapt(model);
+        let (adapted, changes) = Request::new("x")
+            .temperature(0.4)
+            .top_p(0.9)
+            .max_tokens(9000)
+            .adapt(model);
         assert_eq!(adapted.top_p, Some(0.9));
         assert_eq!(adapted.max_tokens, Some(2048));
         assert_eq!(changes.len(), 1, "{changes:?}");

@@ -25,7 +25,7 @@ impl Bedrock {
             SdkError::ServiceError(_) => {
                 let code = code.unwrap_or_else(|| "Unknown".into());
                 let message = message.unwrap_or_default();
-                self.from_code(model, &code, message)
+                self.error_for_code(model, &code, message)
             }
             SdkError::TimeoutError(_) => Error::Timeout {
                 what: format!("the call to {model}"),
@@ -58,15 +58,17 @@ impl Bedrock {
     }
 
     /// Maps an AWS error code and message.
-    pub(crate) fn from_code(&self, model: &str, code: &str, message: String) -> Error {
+    pub(crate) fn error_for_code(&self, model: &str, code: &str, message: String) -> Error {
         let model = model.to_string();
         match code {
             "AccessDeniedException" => Error::AccessDenied { model, message },
-            "ValidationException" if is_on_demand_refusal(&message) => Error::OnDemandNotSupported {
-                model,
-                region: self.region.clone(),
-                message,
-            },
+            "ValidationException" if is_on_demand_refusal(&message) => {
+                Error::OnDemandNotSupported {
+                    model,
+                    region: self.region.clone(),
+                    message,
+                }
+            }
             "ValidationException" => Error::Validation { model, message },
             "ResourceNotFoundException" => Error::ModelNotFound {
                 model,
@@ -113,6 +115,7 @@ pub(crate) fn source_chain(error: &dyn std::error::Error) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests state expectations
 mod tests {
     use super::*;
 
@@ -121,7 +124,11 @@ mod tests {
         assert!(is_on_demand_refusal(
             "Invocation of model ID x with on-demand throughput isn’t supported. Retry your request with the ID or ARN of an inference profile that contains this model."
         ));
-        assert!(is_on_demand_refusal("with on-demand throughput isn't supported."));
-        assert!(!is_on_demand_refusal("The provided model identifier is invalid."));
+        assert!(is_on_demand_refusal(
+            "with on-demand throughput isn't supported."
+        ));
+        assert!(!is_on_demand_refusal(
+            "The provided model identifier is invalid."
+        ));
     }
 }

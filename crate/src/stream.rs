@@ -22,6 +22,9 @@ use crate::runtime::block_on;
 use crate::sdk_error::source_chain;
 use crate::wire::{parts, text_and_reasoning, tokens};
 
+/// Shortest generation window a tokens-per-second figure is computed over.
+const MIN_GENERATION_WINDOW: Duration = Duration::from_millis(20);
+
 /// Prints text a whole line at a time: a notebook only shows complete lines, and each flushed
 /// line becomes its own output message while the cell runs.
 struct LineEcho {
@@ -68,8 +71,15 @@ fn emit(line: &str) {
 /// A content block being assembled from deltas.
 enum Partial {
     Text(String),
-    Reasoning { text: String, signature: Option<String> },
-    Tool { id: String, name: String, input: String },
+    Reasoning {
+        text: String,
+        signature: Option<String>,
+    },
+    Tool {
+        id: String,
+        name: String,
+        input: String,
+    },
 }
 
 /// Everything received so far.
@@ -102,10 +112,17 @@ impl Assembly {
             .collect();
         let (text, reasoning) = text_and_reasoning(&content);
         let latency = started.elapsed();
+        // Speed over the generation window; when everything arrived in one burst that window is
+        // too short to mean anything, so the whole call's duration is used instead.
         let tokens_per_second = self.first_token.and_then(|first| {
-            let generating = latency.saturating_sub(first).as_secs_f64();
-            (self.usage.output > 0 && generating > 0.0)
-                .then(|| f64::from(self.usage.output) / generating)
+            let generating = latency.saturating_sub(first);
+            let window = if generating >= MIN_GENERATION_WINDOW {
+                generating
+            } else {
+                latency
+            };
+            (self.usage.output > 0 && !window.is_zero())
+                .then(|| f64::from(self.usage.output) / window.as_secs_f64())
         });
         Reply {
             text,
@@ -233,16 +250,23 @@ impl Bedrock {
                     let slot = &mut assembly.blocks;
                     match delta.delta {
                         Some(ContentBlockDelta::Text(text)) => {
-                            assembly.first_token.get_or_insert_with(|| started.elapsed());
+                            assembly
+                                .first_token
+                                .get_or_insert_with(|| started.elapsed());
                             reasoning_echo.finish();
                             text_echo.push(&text);
-                            match slot.entry(index).or_insert_with(|| Partial::Text(String::new())) {
+                            match slot
+                                .entry(index)
+                                .or_insert_with(|| Partial::Text(String::new()))
+                            {
                                 Partial::Text(existing) => existing.push_str(&text),
                                 other => *other = Partial::Text(text),
                             }
                         }
                         Some(ContentBlockDelta::ReasoningContent(reasoning)) => {
-                            assembly.first_token.get_or_insert_with(|| started.elapsed());
+                            assembly
+                                .first_token
+                                .get_or_insert_with(|| started.elapsed());
                             let entry = slot.entry(index).or_insert_with(|| Partial::Reasoning {
                                 text: String::new(),
                                 signature: None,
@@ -300,13 +324,17 @@ impl Bedrock {
 }
 
 /// The exception code and message of a failed `recv` (stream exceptions carry no `code()`).
-fn stream_failure<R: std::fmt::Debug>(error: SdkError<ConverseStreamOutputError, R>) -> (String, String) {
+fn stream_failure<R: std::fmt::Debug>(
+    error: SdkError<ConverseStreamOutputError, R>,
+) -> (String, String) {
     use aws_sdk_bedrockruntime::error::ProvideErrorMetadata;
     match &error {
         SdkError::ServiceError(service) => {
             let inner = service.err();
             let code = match inner {
-                ConverseStreamOutputError::ModelStreamErrorException(_) => "ModelStreamErrorException",
+                ConverseStreamOutputError::ModelStreamErrorException(_) => {
+                    "ModelStreamErrorException"
+                }
                 ConverseStreamOutputError::ThrottlingException(_) => "ThrottlingException",
                 ConverseStreamOutputError::ValidationException(_) => "ValidationException",
                 ConverseStreamOutputError::InternalServerException(_) => "InternalServerException",
@@ -325,6 +353,7 @@ fn stream_failure<R: std::fmt::Debug>(error: SdkError<ConverseStreamOutputError,
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests state expectations
 mod tests {
     use super::*;
 
@@ -344,9 +373,18 @@ mod tests {
         let mut blocks = BTreeMap::new();
         blocks.insert(
             0,
-            Partial::Tool { id: "t".into(), name: "n".into(), input: "{\"loc".into() },
+            Partial::Tool {
+                id: "t".into(),
+                name: "n".into(),
+                input: "{\"loc".into(),
+            },
         );
-        let assembly = Assembly { blocks, stop_reason: String::new(), usage: Usage::default(), first_token: None };
+        let assembly = Assembly {
+            blocks,
+            stop_reason: String::new(),
+            usage: Usage::default(),
+            first_token: None,
+        };
         let reply = assembly.reply("m", None, Instant::now());
         assert_eq!(reply.tool_uses()[0].input, Value::String("{\"loc".into()));
     }

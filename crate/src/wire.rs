@@ -7,8 +7,8 @@ use std::collections::HashMap;
 
 use aws_sdk_bedrockruntime::types::{
     self as sdk, ContentBlock, ConversationRole, InferenceConfiguration, ReasoningContentBlock,
-    ReasoningTextBlock, SystemContentBlock, ToolConfiguration, ToolInputSchema,
-    ToolResultBlock, ToolResultContentBlock, ToolResultStatus, ToolSpecification, ToolUseBlock,
+    ReasoningTextBlock, SystemContentBlock, ToolConfiguration, ToolInputSchema, ToolResultBlock,
+    ToolResultContentBlock, ToolResultStatus, ToolSpecification, ToolUseBlock,
 };
 use aws_smithy_types::{Document, Number};
 use serde_json::{Map, Value};
@@ -81,7 +81,9 @@ pub(crate) struct Parts {
 /// Converts a request to SDK types.
 pub(crate) fn parts(request: &Request) -> Result<Parts> {
     if request.messages.is_empty() {
-        return Err(Error::invalid("the request has no messages: add a user prompt"));
+        return Err(Error::invalid(
+            "the request has no messages: add a user prompt",
+        ));
     }
     let messages = request
         .messages
@@ -98,7 +100,11 @@ pub(crate) fn parts(request: &Request) -> Result<Parts> {
         || !request.stop_sequences.is_empty();
     let inference = has_inference.then(|| {
         InferenceConfiguration::builder()
-            .set_max_tokens(request.max_tokens.map(|m| i32::try_from(m).unwrap_or(i32::MAX)))
+            .set_max_tokens(
+                request
+                    .max_tokens
+                    .map(|m| i32::try_from(m).unwrap_or(i32::MAX)),
+            )
             .set_temperature(request.temperature)
             .set_top_p(request.top_p)
             .set_stop_sequences(
@@ -240,6 +246,7 @@ pub(crate) fn tokens(count: i32) -> u32 {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests state expectations
 mod tests {
     use super::*;
     use serde_json::json;

@@ -1,5 +1,7 @@
 //! Converse through the real SDK against the in-process local endpoint.
 
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // tests state expectations
+
 mod common;
 
 use std::time::Duration;
@@ -39,14 +41,20 @@ reply = { text = "All members arrived." }
         .additional_fields(serde_json::json!({"top_k": 50}));
     let reply = bedrock.send("Claude 3.5 Haiku", &request).expect("send");
     assert_eq!(reply.text, "All members arrived.");
-    assert_eq!(reply.model_id, "us.anthropic.claude-3-5-haiku-20241022-v1:0");
+    assert_eq!(
+        reply.model_id,
+        "us.anthropic.claude-3-5-haiku-20241022-v1:0"
+    );
 }
 
 #[test]
 fn names_resolve_to_the_regions_inference_profile() {
     let bedrock = local();
     let reply = bedrock.ask("Claude 3.7 Sonnet", "hello").expect("ask");
-    assert_eq!(reply.model_id, "us.anthropic.claude-3-7-sonnet-20250219-v1:0");
+    assert_eq!(
+        reply.model_id,
+        "us.anthropic.claude-3-7-sonnet-20250219-v1:0"
+    );
 }
 
 #[test]
@@ -55,7 +63,10 @@ fn bare_id_refused_on_demand_is_retried_once_with_the_profile() {
     let reply = bedrock
         .ask("anthropic.claude-3-7-sonnet-20250219-v1:0", "hello")
         .expect("retried with profile");
-    assert_eq!(reply.model_id, "us.anthropic.claude-3-7-sonnet-20250219-v1:0");
+    assert_eq!(
+        reply.model_id,
+        "us.anthropic.claude-3-7-sonnet-20250219-v1:0"
+    );
 }
 
 #[test]
@@ -70,7 +81,9 @@ fn top_p_is_dropped_for_claude_4_5_and_recorded() {
 #[test]
 fn send_raw_shows_the_converse_response_json() {
     let bedrock = local();
-    let raw = bedrock.send_raw("Amazon Nova Micro", &Request::new("hello")).expect("raw");
+    let raw = bedrock
+        .send_raw("Amazon Nova Micro", &Request::new("hello"))
+        .expect("raw");
     assert_eq!(raw["output"]["message"]["role"], "assistant");
     assert!(raw["output"]["message"]["content"][0]["text"].is_string());
     assert_eq!(raw["stopReason"], "end_turn");
@@ -90,7 +103,10 @@ fn chat_sends_history_and_appends_the_answer() {
     conversation.push_user("Make it even shorter, one sentence.");
     let second = bedrock.chat(&mut conversation).expect("second turn");
     assert_eq!(conversation.len(), 4);
-    assert_eq!(conversation.last_answer().as_deref(), Some(second.text.as_str()));
+    assert_eq!(
+        conversation.last_answer().as_deref(),
+        Some(second.text.as_str())
+    );
     assert!(!first.text.is_empty());
     assert!(conversation.to_html().contains("🤖 assistant"));
 }
@@ -98,21 +114,31 @@ fn chat_sends_history_and_appends_the_answer() {
 #[test]
 fn chat_without_a_model_says_how_to_set_one() {
     let bedrock = local();
-    let error = bedrock.chat(&mut Conversation::new().user("hi")).expect_err("no model");
+    let error = bedrock
+        .chat(&mut Conversation::new().user("hi"))
+        .expect_err("no model");
     assert!(error.to_string().contains(".model("), "{error}");
 }
 
 #[test]
 fn throttled_model_succeeds_after_retries() {
     let bedrock = local();
-    let reply = bedrock.ask("Amazon Nova Micro", "[demo:throttle] please").expect("third attempt");
-    assert!(reply.text.contains("after two throttled attempts"), "{}", reply.text);
+    let reply = bedrock
+        .ask("Amazon Nova Micro", "[demo:throttle] please")
+        .expect("third attempt");
+    assert!(
+        reply.text.contains("after two throttled attempts"),
+        "{}",
+        reply.text
+    );
 }
 
 #[test]
 fn throttling_that_never_ends_reports_attempts_and_what_to_do() {
     let bedrock = local();
-    let error = bedrock.ask("Amazon Nova Micro", "[demo:throttle-always]").expect_err("throttled");
+    let error = bedrock
+        .ask("Amazon Nova Micro", "[demo:throttle-always]")
+        .expect_err("throttled");
     match &error {
         Error::Throttled { attempts, code, .. } => {
             assert_eq!(*attempts, 3);
@@ -126,15 +152,28 @@ fn throttling_that_never_ends_reports_attempts_and_what_to_do() {
 #[test]
 fn attempt_count_is_configurable() {
     let bedrock = local().with_settings(quick().max_attempts(1));
-    let error = bedrock.ask("Amazon Nova Micro", "[demo:throttle] once").expect_err("no retries");
-    assert!(matches!(error, Error::Throttled { attempts: 1, .. }), "{error:?}");
+    let error = bedrock
+        .ask("Amazon Nova Micro", "[demo:throttle] once")
+        .expect_err("no retries");
+    assert!(
+        matches!(error, Error::Throttled { attempts: 1, .. }),
+        "{error:?}"
+    );
 }
 
 #[test]
-fn adaptive_retries_also_recover_from_throttling() {
+fn adaptive_retries_recover_from_a_server_error() {
+    // Adaptive mode also rate-limits the client after throttling (tens of seconds with two
+    // throttles), so a 500 proves the retries without that wait.
     let bedrock = local().with_settings(quick().retry_mode(bedrock_kit::RetryMode::Adaptive));
-    let reply = bedrock.ask("Amazon Nova Micro", "[demo:throttle] adaptive").expect("recovered");
-    assert!(reply.text.contains("throttled"), "{}", reply.text);
+    let reply = bedrock
+        .ask("Amazon Nova Micro", "[demo:500] adaptive")
+        .expect("recovered");
+    assert!(
+        reply.text.contains("after one InternalServerException"),
+        "{}",
+        reply.text
+    );
 }
 
 #[test]
@@ -149,7 +188,9 @@ fn access_denied_explains_model_access() {
 
 #[test]
 fn legacy_or_missing_model_is_model_not_found() {
-    let error = local().ask("Amazon Nova Micro", "[demo:not-found]").expect_err("not found");
+    let error = local()
+        .ask("Amazon Nova Micro", "[demo:not-found]")
+        .expect_err("not found");
     assert!(matches!(error, Error::ModelNotFound { .. }), "{error:?}");
 }
 
@@ -162,10 +203,15 @@ fn unknown_model_names_close_matches() {
 #[test]
 fn validation_keeps_bedrocks_own_message() {
     let request = Request::default().assistant("I speak first");
-    let error = local().send("Amazon Nova Micro", &request).expect_err("invalid");
+    let error = local()
+        .send("Amazon Nova Micro", &request)
+        .expect_err("invalid");
     match &error {
         Error::Validation { message, .. } => {
-            assert!(message.contains("must start with a user message"), "{message}")
+            assert!(
+                message.contains("must start with a user message"),
+                "{message}"
+            )
         }
         other => panic!("expected Validation, got {other:?}"),
     }
@@ -174,14 +220,18 @@ fn validation_keeps_bedrocks_own_message() {
 #[test]
 fn a_slow_model_times_out_with_the_limit_named() {
     let bedrock = local().with_settings(quick().operation_timeout(Duration::from_millis(300)));
-    let error = bedrock.ask("Amazon Nova Micro", "[demo:timeout]").expect_err("timeout");
+    let error = bedrock
+        .ask("Amazon Nova Micro", "[demo:timeout]")
+        .expect_err("timeout");
     assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
 }
 
 #[test]
 fn model_timeout_exception_is_a_timeout() {
     let bedrock = local().with_settings(quick().max_attempts(1));
-    let error = bedrock.ask("Amazon Nova Micro", "[demo:timeout]").expect_err("timeout");
+    let error = bedrock
+        .ask("Amazon Nova Micro", "[demo:timeout]")
+        .expect_err("timeout");
     assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
 }
 
@@ -190,10 +240,20 @@ fn a_stopped_endpoint_is_reported_unreachable() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     drop(listener);
-    let bedrock = bedrock_kit::Bedrock::at_endpoint(&format!("http://127.0.0.1:{port}"), "us-east-1", "AKIDEXAMPLE", "secret")
-        .with_settings(quick().max_attempts(1));
-    let error = bedrock.ask("Amazon Nova Micro", "hi").expect_err("unreachable");
-    assert!(matches!(error, Error::EndpointUnreachable { .. }), "{error:?}");
+    let bedrock = bedrock_kit::Bedrock::at_endpoint(
+        &format!("http://127.0.0.1:{port}"),
+        "us-east-1",
+        "AKIDEXAMPLE",
+        "secret",
+    )
+    .with_settings(quick().max_attempts(1));
+    let error = bedrock
+        .ask("Amazon Nova Micro", "hi")
+        .expect_err("unreachable");
+    assert!(
+        matches!(error, Error::EndpointUnreachable { .. }),
+        "{error:?}"
+    );
     assert!(error.to_string().contains("Bedrock::local()"), "{error}");
 }
 
@@ -209,9 +269,14 @@ fn a_handle_keeps_working_across_many_calls_and_clones() {
 #[tokio::test]
 async fn async_twins_work_and_blocking_calls_survive_inside_a_runtime() {
     let bedrock = local();
-    let reply = bedrock.ask_async("Amazon Nova Micro", "hello").await.expect("async");
+    let reply = bedrock
+        .ask_async("Amazon Nova Micro", "hello")
+        .await
+        .expect("async");
     assert_eq!(reply.stop_reason, "end_turn");
     // A blocking call from inside a runtime must not panic (notebooks in async mode do this).
-    let blocking = bedrock.ask("Amazon Nova Micro", "hello").expect("blocking in runtime");
+    let blocking = bedrock
+        .ask("Amazon Nova Micro", "hello")
+        .expect("blocking in runtime");
     assert_eq!(blocking.text, reply.text);
 }

@@ -34,8 +34,7 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 const CONNECTIONS: usize = 64;
 const RUN: Duration = Duration::from_secs(10);
-const CONVERSE_BODY: &str =
-    r#"{"messages":[{"role":"user","content":[{"text":"Say hello to the benchmark."}]}],"inferenceConfig":{"maxTokens":64}}"#;
+const CONVERSE_BODY: &str = r#"{"messages":[{"role":"user","content":[{"text":"Say hello to the benchmark."}]}],"inferenceConfig":{"maxTokens":64}}"#;
 const NOVA_BODY: &str = r#"{"schemaVersion":"messages-v1","messages":[{"role":"user","content":[{"text":"Say hello to the benchmark."}]}],"inferenceConfig":{"maxTokens":64}}"#;
 const MODEL: &str = "amazon.nova-micro-v1:0";
 
@@ -106,8 +105,13 @@ struct Server {
 
 impl Server {
     fn spawn_local(tokens_per_second: Option<f64>) -> Result<Server, BoxError> {
-        let exe = std::env::var("BEDROCK_LOCAL_BIN")
-            .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../target/release/bedrock-local").into());
+        let exe = std::env::var("BEDROCK_LOCAL_BIN").unwrap_or_else(|_| {
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../target/release/bedrock-local"
+            )
+            .into()
+        });
         let mut cmd = Command::new(&exe);
         cmd.args(["serve", "--addr", "127.0.0.1:0"]);
         if let Some(tps) = tokens_per_second {
@@ -117,7 +121,11 @@ impl Server {
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .map_err(|e| format!("cannot start {exe} (run `cargo build --release -p bedrock-local` first): {e}"))?;
+            .map_err(|e| {
+                format!(
+                    "cannot start {exe} (run `cargo build --release -p bedrock-local` first): {e}"
+                )
+            })?;
         let stdout = child.stdout.take().ok_or("no stdout from the server")?;
         let mut line = String::new();
         BufReader::new(stdout).read_line(&mut line)?;
@@ -137,11 +145,16 @@ impl Server {
         )
         .into();
         let host = url.trim_start_matches("http://").to_owned();
-        Ok(Server { child, target: Target { host, identity } })
+        Ok(Server {
+            child,
+            target: Target { host, identity },
+        })
     }
 
     fn spawn_moto(python: &str) -> Result<Server, BoxError> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
         let child = Command::new(python)
             .args(["-m", "moto.server", "-p", &port.to_string()])
             .stdout(Stdio::null())
@@ -156,7 +169,10 @@ impl Server {
             std::thread::sleep(Duration::from_millis(100));
         }
         let identity = Credentials::new("AKIDBENCH", "bench-secret", None, None, "bench").into();
-        Ok(Server { child, target: Target { host, identity } })
+        Ok(Server {
+            child,
+            target: Target { host, identity },
+        })
     }
 
     fn rss_kb(&self) -> Result<u64, BoxError> {
@@ -230,9 +246,20 @@ async fn connect(target: &Target) -> Result<SendRequest<Full<Bytes>>, BoxError> 
 }
 
 /// A signed POST, as an SDK would send it.
-fn signed(target: &Target, op: &str, body: &'static str) -> Result<http::Request<Full<Bytes>>, BoxError> {
-    let uri = format!("http://{}/model/{}/{op}", target.host, MODEL.replace(':', "%3A"));
-    let headers = [("host", target.host.as_str()), ("content-type", "application/json")];
+fn signed(
+    target: &Target,
+    op: &str,
+    body: &'static str,
+) -> Result<http::Request<Full<Bytes>>, BoxError> {
+    let uri = format!(
+        "http://{}/model/{}/{op}",
+        target.host,
+        MODEL.replace(':', "%3A")
+    );
+    let headers = [
+        ("host", target.host.as_str()),
+        ("content-type", "application/json"),
+    ];
     let params = v4::SigningParams::builder()
         .identity(&target.identity)
         .region("us-east-1")
@@ -270,7 +297,11 @@ async fn exchange(
     Ok(ok)
 }
 
-async fn closed_loop(target: &Target, op: &'static str, body: &'static str) -> Result<Stats, BoxError> {
+async fn closed_loop(
+    target: &Target,
+    op: &'static str,
+    body: &'static str,
+) -> Result<Stats, BoxError> {
     let stop = Arc::new(AtomicBool::new(false));
     let errors = Arc::new(AtomicU64::new(0));
     let mut tasks = Vec::new();
@@ -297,7 +328,11 @@ async fn closed_loop(target: &Target, op: &'static str, body: &'static str) -> R
     for task in tasks {
         all.extend(task.await??);
     }
-    Ok(Stats::from(all, start.elapsed(), errors.load(Ordering::Relaxed)))
+    Ok(Stats::from(
+        all,
+        start.elapsed(),
+        errors.load(Ordering::Relaxed),
+    ))
 }
 
 async fn open_loop(target: &Target, rate: f64) -> Result<Stats, BoxError> {
@@ -331,7 +366,11 @@ async fn open_loop(target: &Target, rate: f64) -> Result<Stats, BoxError> {
     for task in tasks {
         all.extend(task.await??);
     }
-    Ok(Stats::from(all, start.elapsed(), errors.load(Ordering::Relaxed)))
+    Ok(Stats::from(
+        all,
+        start.elapsed(),
+        errors.load(Ordering::Relaxed),
+    ))
 }
 
 /// Time from sending a ConverseStream request to the first bytes of its first event.
@@ -343,7 +382,9 @@ async fn first_event(target: &Target, n: usize) -> Result<Stats, BoxError> {
     for _ in 0..n {
         sender.ready().await?;
         let t = Instant::now();
-        let response = sender.send_request(signed(target, "converse-stream", CONVERSE_BODY)?).await?;
+        let response = sender
+            .send_request(signed(target, "converse-stream", CONVERSE_BODY)?)
+            .await?;
         if !response.status().is_success() {
             errors += 1;
         }
@@ -384,7 +425,11 @@ async fn open_streams(server: &Server, n: usize) -> Result<(u64, u64), BoxError>
     let deadline = Instant::now() + Duration::from_secs(60);
     while opened.load(Ordering::Relaxed) < n as u64 {
         if Instant::now() > deadline {
-            return Err(format!("only {} of {n} streams opened", opened.load(Ordering::Relaxed)).into());
+            return Err(format!(
+                "only {} of {n} streams opened",
+                opened.load(Ordering::Relaxed)
+            )
+            .into());
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

@@ -13,6 +13,7 @@ use axum::routing::post;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
+use futures::StreamExt;
 use serde_json::{Value, json};
 
 use crate::answer::{self, Reply};
@@ -70,6 +71,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/model/{model_id}/count-tokens", post(count_tokens))
         .fallback(unknown_operation)
+        .method_not_allowed_fallback(unknown_operation)
         .with_state(state)
 }
 
@@ -348,6 +350,9 @@ impl AppState {
     }
 }
 
+/// A body this much over the limit is no longer drained, and the connection is dropped.
+const MAX_DRAIN_BYTES: usize = 4 * MAX_BODY_BYTES;
+
 async fn read_body(parts: &Parts, body: Body) -> Result<Bytes, ApiError> {
     let too_large = || {
         ApiError::new(
@@ -362,13 +367,28 @@ async fn read_body(parts: &Parts, body: Body) -> Result<Bytes, ApiError> {
         .headers
         .get(http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        .and_then(|v| v.parse::<usize>().ok());
+    let mut buffer = Vec::with_capacity(declared.unwrap_or(0).min(MAX_BODY_BYTES));
+    let mut received = 0usize;
+    let mut stream = body.into_data_stream();
+    // Past the limit the rest is read and dropped rather than left unread: answering while the
+    // client is still writing would reset the connection, and the client would see a broken pipe
+    // instead of this error.
+    while let Some(chunk) = stream.next().await {
+        let chunk =
+            chunk.map_err(|_| ApiError::validation("The request body could not be read."))?;
+        received = received.saturating_add(chunk.len());
+        if received > MAX_DRAIN_BYTES {
+            break;
+        }
+        if received <= MAX_BODY_BYTES {
+            buffer.extend_from_slice(&chunk);
+        }
+    }
+    if received > MAX_BODY_BYTES || declared.is_some_and(|n| n > MAX_BODY_BYTES) {
         return Err(too_large());
     }
-    axum::body::to_bytes(body, MAX_BODY_BYTES)
-        .await
-        .map_err(|_| too_large())
+    Ok(Bytes::from(buffer))
 }
 
 fn message_id(request_id: &str) -> String {

@@ -254,9 +254,23 @@ fn canonical_request(request: &SignedRequest<'_>, signed: &[&str]) -> Result<Str
     }
     lines.push(String::new());
     lines.push(signed.join(";"));
+    let computed = hex::encode(Sha256::digest(request.body));
     let payload_hash = match header_str(request.headers, "x-amz-content-sha256") {
+        // A declared hash is what the client signed; it must still describe this body, or the
+        // body could be swapped under a valid signature. `UNSIGNED-PAYLOAD` and the streaming
+        // markers are taken as declared.
+        Some(declared)
+            if declared.len() == 64 && declared.bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
+            if !declared.eq_ignore_ascii_case(&computed) {
+                return Err(ApiError::invalid_signature(
+                    "The provided 'x-amz-content-sha256' header does not match what was computed.",
+                ));
+            }
+            declared.to_string()
+        }
         Some(declared) => declared.to_string(),
-        None => hex::encode(Sha256::digest(request.body)),
+        None => computed,
     };
     lines.push(payload_hash);
     Ok(lines.join("\n"))

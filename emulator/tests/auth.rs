@@ -268,3 +268,19 @@ fn credentials_debug_and_display_never_show_the_secret() {
         assert!(!shown.contains(&creds.secret_access_key), "{shown}");
     }
 }
+
+#[tokio::test]
+async fn declared_content_sha256_must_match_the_body() {
+    let wrong = "0".repeat(64);
+    let request = signed_at(
+        &path(NOVA, "converse"),
+        &body(),
+        &[("x-amz-content-sha256", wrong.as_str())],
+        ACCESS_KEY,
+        SECRET_KEY,
+        SystemTime::now(),
+    );
+    let reply = send(router(), request).await;
+    assert_eq!(reply.error_code(), "InvalidSignatureException");
+    assert!(reply.message().contains("x-amz-content-sha256"));
+}

@@ -115,6 +115,16 @@ async fn unknown_path_is_an_unknown_operation() {
 }
 
 #[tokio::test]
+async fn wrong_method_on_an_operation_route_is_an_unknown_operation() {
+    let request = axum::http::Request::get(path(NOVA, "converse"))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let reply = send(router(), request).await;
+    assert_eq!(reply.status, 404);
+    assert_eq!(reply.error_code(), "UnknownOperationException");
+}
+
+#[tokio::test]
 async fn count_tokens_accepts_converse_and_invoke_model_inputs() {
     let converse = call(
         HAIKU,

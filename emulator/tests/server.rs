@@ -201,3 +201,26 @@ fn binary_reports_bad_arguments_in_one_line() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("--tokens-per-second \"fast\" is not a number"));
 }
+
+#[test]
+fn oversized_body_is_read_to_the_end_and_answered_not_reset() {
+    let endpoint = bedrock_local::start(common::config()).unwrap();
+    let body = vec![b' '; bedrock_local::MAX_BODY_BYTES + 1024];
+    let request = common::signed(&common::path(common::NOVA, "converse"), &body);
+    let (parts, _) = request.into_parts();
+    let mut head = format!(
+        "POST {} HTTP/1.1\r\ncontent-length: {}\r\n",
+        parts.uri,
+        body.len()
+    );
+    for (name, value) in &parts.headers {
+        head.push_str(&format!("{name}: {}\r\n", value.to_str().unwrap()));
+    }
+    head.push_str("\r\n");
+    let mut stream = TcpStream::connect(endpoint.addr()).unwrap();
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(&body).unwrap();
+    let mut status = String::new();
+    BufReader::new(stream).read_line(&mut status).unwrap();
+    assert!(status.starts_with("HTTP/1.1 413"), "{status}");
+}

@@ -61,6 +61,7 @@ pub fn bar_chart_svg(title: &str, unit: &str, bars: &[(String, Option<f64>)]) ->
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests state expectations
 mod tests {
     use super::*;
 
@@ -76,7 +77,10 @@ mod tests {
             ],
         );
         assert!(svg.contains(&format!("width=\"{BAR_WIDTH}\"")), "{svg}");
-        assert!(svg.contains(&format!("width=\"{}\"", BAR_WIDTH / 2)), "{svg}");
+        assert!(
+            svg.contains(&format!("width=\"{}\"", BAR_WIDTH / 2)),
+            "{svg}"
+        );
         assert!(svg.contains("b&lt;c"), "{svg}");
         assert!(svg.contains(">failed<"), "{svg}");
     }

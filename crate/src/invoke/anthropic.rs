@@ -33,19 +33,29 @@ pub(crate) fn parse(response: &Value) -> Option<Parsed> {
     Some(Parsed {
         text,
         reasoning: (!reasoning.is_empty()).then_some(reasoning),
-        stop_reason: normalise_stop(response.get("stop_reason").and_then(Value::as_str).unwrap_or("")),
+        stop_reason: normalise_stop(
+            response
+                .get("stop_reason")
+                .and_then(Value::as_str)
+                .unwrap_or(""),
+        ),
         input_tokens: count(&response["usage"]["input_tokens"]),
         output_tokens: count(&response["usage"]["output_tokens"]),
     })
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests state expectations
 mod tests {
     use super::*;
 
     #[test]
     fn body_matches_the_workshop_invoke_example() {
-        let params = Params { max_tokens: 1000, temperature: Some(0.5), top_p: Some(0.9) };
+        let params = Params {
+            max_tokens: 1000,
+            temperature: Some(0.5),
+            top_p: Some(0.9),
+        };
         assert_eq!(
             body("Summarise", &params),
             json!({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 1000, "temperature": 0.5,
@@ -58,6 +68,9 @@ mod tests {
         let parsed = parse(&json!({"id": "x", "type": "message", "role": "assistant",
             "content": [{"type": "text", "text": "Hi"}], "stop_reason": "end_turn",
             "usage": {"input_tokens": 3, "output_tokens": 1}}));
-        assert_eq!(parsed.map(|p| (p.text, p.output_tokens)), Some(("Hi".into(), 1)));
+        assert_eq!(
+            parsed.map(|p| (p.text, p.output_tokens)),
+            Some(("Hi".into(), 1))
+        );
     }
 }

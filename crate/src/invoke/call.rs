@@ -71,10 +71,15 @@ impl Bedrock {
         let body = provider.body(prompt, &params);
         let started = Instant::now();
         let (id, answer, request_id) = self.invoke_with_profile_retry(&id, &body).await?;
-        let parsed = provider.parse(&answer).ok_or_else(|| Error::UnexpectedResponse {
-            model: id.clone(),
-            message: format!("not a {provider:?} answer: {}", truncate(&answer.to_string())),
-        })?;
+        let parsed = provider
+            .parse(&answer)
+            .ok_or_else(|| Error::UnexpectedResponse {
+                model: id.clone(),
+                message: format!(
+                    "not a {provider:?} answer: {}",
+                    truncate(&answer.to_string())
+                ),
+            })?;
         Ok(Reply {
             content: vec![Block::Text(parsed.text.clone())],
             text: parsed.text,
@@ -141,14 +146,15 @@ fn adapt_params(id: &str, params: &Params) -> (Params, Vec<String>) {
     let mut adapted = *params;
     let mut changes = Vec::new();
     if let Some(model) = find_model(id) {
-        if model.temperature_top_p_exclusive && adapted.temperature.is_some() {
-            if let Some(top_p) = adapted.top_p.take() {
-                changes.push(format!(
-                    "dropped top_p={} because {} does not accept temperature and top_p together",
-                    round_f32(top_p),
-                    model.name
-                ));
-            }
+        if model.temperature_top_p_exclusive
+            && adapted.temperature.is_some()
+            && let Some(top_p) = adapted.top_p.take()
+        {
+            changes.push(format!(
+                "dropped top_p={} because {} does not accept temperature and top_p together",
+                round_f32(top_p),
+                model.name
+            ));
         }
         if adapted.max_tokens > model.max_output_tokens {
             changes.push(format!(
@@ -166,13 +172,19 @@ fn truncate(text: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests state expectations
 mod tests {
     use super::*;
 
     #[test]
     fn native_params_follow_the_model_rules() {
-        let params = Params { max_tokens: 100_000, temperature: Some(0.5), top_p: Some(0.9) };
-        let (adapted, changes) = adapt_params("global.anthropic.claude-haiku-4-5-20251001-v1:0", &params);
+        let params = Params {
+            max_tokens: 100_000,
+            temperature: Some(0.5),
+            top_p: Some(0.9),
+        };
+        let (adapted, changes) =
+            adapt_params("global.anthropic.claude-haiku-4-5-20251001-v1:0", &params);
         assert_eq!(adapted.top_p, None);
         assert_eq!(adapted.max_tokens, 64000);
         assert_eq!(changes.len(), 2);

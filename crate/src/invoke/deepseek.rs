@@ -9,7 +9,9 @@ pub(crate) fn body(prompt: &str, params: &Params) -> Value {
     let mut body = Map::new();
     body.insert(
         "prompt".into(),
-        json!(format!("<｜begin▁of▁sentence｜><｜User｜>{prompt}<｜Assistant｜><think>\n")),
+        json!(format!(
+            "<｜begin▁of▁sentence｜><｜User｜>{prompt}<｜Assistant｜><think>\n"
+        )),
     );
     body.insert("max_tokens".into(), json!(params.max_tokens));
     sampling(&mut body, params, "temperature", "top_p");
@@ -27,26 +29,40 @@ pub(crate) fn parse(response: &Value) -> Option<Parsed> {
     Some(Parsed {
         text,
         reasoning: reasoning.filter(|r| !r.is_empty()),
-        stop_reason: normalise_stop(choice.get("stop_reason").and_then(Value::as_str).unwrap_or("")),
+        stop_reason: normalise_stop(
+            choice
+                .get("stop_reason")
+                .and_then(Value::as_str)
+                .unwrap_or(""),
+        ),
         input_tokens: 0,
         output_tokens: 0,
     })
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests state expectations
 mod tests {
     use super::*;
 
     #[test]
     fn body_opens_a_think_block() {
         let b = body("Why?", &Params::default());
-        assert_eq!(b["prompt"], "<｜begin▁of▁sentence｜><｜User｜>Why?<｜Assistant｜><think>\n");
+        assert_eq!(
+            b["prompt"],
+            "<｜begin▁of▁sentence｜><｜User｜>Why?<｜Assistant｜><think>\n"
+        );
         assert_eq!(b["max_tokens"], 512);
     }
 
     #[test]
     fn reasoning_is_split_from_the_answer() {
-        let parsed = parse(&json!({"choices": [{"text": "hmm\n</think>\n\nBecause.", "stop_reason": "stop"}]}));
-        assert_eq!(parsed.map(|p| (p.text, p.reasoning)), Some(("Because.".into(), Some("hmm".into()))));
+        let parsed = parse(
+            &json!({"choices": [{"text": "hmm\n</think>\n\nBecause.", "stop_reason": "stop"}]}),
+        );
+        assert_eq!(
+            parsed.map(|p| (p.text, p.reasoning)),
+            Some(("Because.".into(), Some("hmm".into())))
+        );
     }
 }

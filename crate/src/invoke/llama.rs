@@ -25,13 +25,19 @@ pub(crate) fn parse(response: &Value) -> Option<Parsed> {
     Some(Parsed {
         text: response.get("generation")?.as_str()?.trim().to_string(),
         reasoning: None,
-        stop_reason: normalise_stop(response.get("stop_reason").and_then(Value::as_str).unwrap_or("")),
+        stop_reason: normalise_stop(
+            response
+                .get("stop_reason")
+                .and_then(Value::as_str)
+                .unwrap_or(""),
+        ),
         input_tokens: count(&response["prompt_token_count"]),
         output_tokens: count(&response["generation_token_count"]),
     })
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests state expectations
 mod tests {
     use super::*;
 
@@ -49,6 +55,9 @@ mod tests {
     fn answer_is_read_from_generation() {
         let parsed = parse(&json!({"generation": " Hello", "prompt_token_count": 5,
             "generation_token_count": 1, "stop_reason": "stop"}));
-        assert_eq!(parsed.map(|p| (p.text, p.stop_reason)), Some(("Hello".into(), "end_turn".into())));
+        assert_eq!(
+            parsed.map(|p| (p.text, p.stop_reason)),
+            Some(("Hello".into(), "end_turn".into()))
+        );
     }
 }

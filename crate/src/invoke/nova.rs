@@ -17,7 +17,11 @@ pub(crate) fn body(prompt: &str, params: &Params) -> Value {
 }
 
 pub(crate) fn parse(response: &Value) -> Option<Parsed> {
-    let content = response.get("output")?.get("message")?.get("content")?.as_array()?;
+    let content = response
+        .get("output")?
+        .get("message")?
+        .get("content")?
+        .as_array()?;
     let mut text = String::new();
     let mut reasoning = String::new();
     for block in content {
@@ -31,13 +35,19 @@ pub(crate) fn parse(response: &Value) -> Option<Parsed> {
     Some(Parsed {
         text,
         reasoning: (!reasoning.is_empty()).then_some(reasoning),
-        stop_reason: normalise_stop(response.get("stopReason").and_then(Value::as_str).unwrap_or("")),
+        stop_reason: normalise_stop(
+            response
+                .get("stopReason")
+                .and_then(Value::as_str)
+                .unwrap_or(""),
+        ),
         input_tokens: count(&response["usage"]["inputTokens"]),
         output_tokens: count(&response["usage"]["outputTokens"]),
     })
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests state expectations
 mod tests {
     use super::*;
 
@@ -46,13 +56,21 @@ mod tests {
         let b = body("Hi", &Params::default().temperature(0.4));
         assert_eq!(b["schemaVersion"], "messages-v1");
         assert_eq!(b["messages"][0]["content"][0]["text"], "Hi");
-        assert_eq!(b["inferenceConfig"], json!({"maxTokens": 512, "temperature": 0.4}));
+        assert_eq!(
+            b["inferenceConfig"],
+            json!({"maxTokens": 512, "temperature": 0.4})
+        );
     }
 
     #[test]
     fn answer_is_read_from_output_message() {
-        let parsed = parse(&json!({"output": {"message": {"role": "assistant", "content": [{"text": "Yo"}]}},
-            "stopReason": "end_turn", "usage": {"inputTokens": 2, "outputTokens": 1, "totalTokens": 3}}));
-        assert_eq!(parsed.map(|p| (p.text, p.input_tokens)), Some(("Yo".into(), 2)));
+        let parsed = parse(
+            &json!({"output": {"message": {"role": "assistant", "content": [{"text": "Yo"}]}},
+            "stopReason": "end_turn", "usage": {"inputTokens": 2, "outputTokens": 1, "totalTokens": 3}}),
+        );
+        assert_eq!(
+            parsed.map(|p| (p.text, p.input_tokens)),
+            Some(("Yo".into(), 2))
+        );
     }
 }

@@ -140,18 +140,28 @@ pub(crate) fn normalise_stop(reason: &str) -> String {
 
 /// A JSON number as u32 (0 when absent or out of range).
 pub(crate) fn count(value: &Value) -> u32 {
-    value.as_u64().and_then(|n| u32::try_from(n).ok()).unwrap_or(0)
+    value
+        .as_u64()
+        .and_then(|n| u32::try_from(n).ok())
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests state expectations
 mod tests {
     use super::*;
 
     #[test]
     fn provider_comes_from_catalog_or_id_prefix() {
         assert_eq!(Provider::of("DeepSeek-R1"), Some(Provider::DeepSeek));
-        assert_eq!(Provider::of("us.meta.llama3-3-70b-instruct-v1:0"), Some(Provider::Llama));
-        assert_eq!(Provider::of("amazon.titan-text-lite-v1"), Some(Provider::Titan));
+        assert_eq!(
+            Provider::of("us.meta.llama3-3-70b-instruct-v1:0"),
+            Some(Provider::Llama)
+        );
+        assert_eq!(
+            Provider::of("amazon.titan-text-lite-v1"),
+            Some(Provider::Titan)
+        );
         assert_eq!(Provider::of("cohere.command-r-v1:0"), None);
     }
 

@@ -18,13 +18,19 @@ pub(crate) fn parse(response: &Value) -> Option<Parsed> {
         // Titan often starts its answer with a newline.
         text: result.get("outputText")?.as_str()?.trim_start().to_string(),
         reasoning: None,
-        stop_reason: normalise_stop(result.get("completionReason").and_then(Value::as_str).unwrap_or("")),
+        stop_reason: normalise_stop(
+            result
+                .get("completionReason")
+                .and_then(Value::as_str)
+                .unwrap_or(""),
+        ),
         input_tokens: count(&response["inputTextTokenCount"]),
         output_tokens: count(&result["tokenCount"]),
     })
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests state expectations
 mod tests {
     use super::*;
 
@@ -40,6 +46,9 @@ mod tests {
     fn answer_is_read_from_the_first_result() {
         let parsed = parse(&json!({"inputTextTokenCount": 4,
             "results": [{"tokenCount": 2, "outputText": "\nHello", "completionReason": "FINISH"}]}));
-        assert_eq!(parsed.map(|p| (p.text, p.stop_reason, p.input_tokens)), Some(("Hello".into(), "end_turn".into(), 4)));
+        assert_eq!(
+            parsed.map(|p| (p.text, p.stop_reason, p.input_tokens)),
+            Some(("Hello".into(), "end_turn".into(), 4))
+        );
     }
 }

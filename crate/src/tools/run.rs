@@ -46,7 +46,9 @@ impl fmt::Display for ToolRunEnd {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ToolRunEnd::EndTurn => f.write_str("finished (end_turn)"),
-            ToolRunEnd::MaxTokens => f.write_str("stopped: output token limit reached (max_tokens)"),
+            ToolRunEnd::MaxTokens => {
+                f.write_str("stopped: output token limit reached (max_tokens)")
+            }
             ToolRunEnd::StopSequence => f.write_str("stopped: stop sequence (stop_sequence)"),
             ToolRunEnd::GuardrailIntervened => f.write_str("stopped: a guardrail intervened"),
             ToolRunEnd::ContentFiltered => f.write_str("stopped: content filtered"),
@@ -57,7 +59,9 @@ impl fmt::Display for ToolRunEnd {
                 f,
                 "stopped: the model still wanted tools after {rounds} rounds (Settings::max_tool_rounds)"
             ),
-            ToolRunEnd::ToolUseWithoutCalls => f.write_str("stopped: tool_use without any tool call"),
+            ToolRunEnd::ToolUseWithoutCalls => {
+                f.write_str("stopped: tool_use without any tool call")
+            }
             ToolRunEnd::Other(reason) => write!(f, "stopped: {reason}"),
         }
     }
@@ -119,7 +123,9 @@ impl Bedrock {
             request.tools = tools.specs();
         }
         if request.tools.is_empty() {
-            return Err(Error::invalid("run_tools needs at least one tool in the ToolBox"));
+            return Err(Error::invalid(
+                "run_tools needs at least one tool in the ToolBox",
+            ));
         }
         let max_rounds = self.settings.max_tool_rounds;
         let mut run = ToolRun {
@@ -146,8 +152,12 @@ impl Bedrock {
             };
             let end = match next_step(&reply.stop_reason) {
                 Next::Stop(end) => Some(end),
-                Next::RunTools if reply.tool_uses().is_empty() => Some(ToolRunEnd::ToolUseWithoutCalls),
-                Next::RunTools if run.rounds >= max_rounds => Some(ToolRunEnd::RoundLimit(run.rounds)),
+                Next::RunTools if reply.tool_uses().is_empty() => {
+                    Some(ToolRunEnd::ToolUseWithoutCalls)
+                }
+                Next::RunTools if run.rounds >= max_rounds => {
+                    Some(ToolRunEnd::RoundLimit(run.rounds))
+                }
                 Next::RunTools => {
                     let mut results = Vec::new();
                     for call in reply.tool_uses() {
@@ -203,14 +213,21 @@ fn result_content(output: &Value) -> Value {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests state expectations
 mod tests {
     use super::*;
 
     #[test]
     fn every_documented_stop_reason_has_its_own_end() {
         let reasons = [
-            "end_turn", "max_tokens", "stop_sequence", "guardrail_intervened", "content_filtered",
-            "malformed_model_output", "malformed_tool_use", "model_context_window_exceeded",
+            "end_turn",
+            "max_tokens",
+            "stop_sequence",
+            "guardrail_intervened",
+            "content_filtered",
+            "malformed_model_output",
+            "malformed_tool_use",
+            "model_context_window_exceeded",
         ];
         for reason in reasons {
             match next_step(reason) {

@@ -23,7 +23,9 @@ pub struct ToolBox {
 
 impl fmt::Debug for ToolBox {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ToolBox").field("tools", &self.names()).finish()
+        f.debug_struct("ToolBox")
+            .field("tools", &self.names())
+            .finish()
     }
 }
 
@@ -88,6 +90,7 @@ impl ToolBox {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests state expectations
 mod tests {
     use super::*;
     use serde_json::json;
@@ -119,7 +122,11 @@ mod tests {
     #[test]
     fn an_unknown_tool_names_the_available_ones() {
         let tools = ToolBox::new().with(Boom);
-        let error = tools.call("nope", json!({})).err().map(|e| e.message).unwrap_or_default();
+        let error = tools
+            .call("nope", json!({}))
+            .err()
+            .map(|e| e.message)
+            .unwrap_or_default();
         assert!(error.contains("available tools: boom"), "{error}");
     }
 }

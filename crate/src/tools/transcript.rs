@@ -118,9 +118,20 @@ impl fmt::Display for ToolRun {
             }
             for call in &turn.calls {
                 let mark = if call.ok { "ok" } else { "error" };
-                writeln!(f, "[{}] {}({}) → {mark}: {}", index + 1, call.name, call.input, call.output)?;
+                writeln!(
+                    f,
+                    "[{}] {}({}) → {mark}: {}",
+                    index + 1,
+                    call.name,
+                    call.input,
+                    call.output
+                )?;
             }
         }
-        write!(f, "[{} · {} tool round(s) · {} tokens]", self.end, self.rounds, self.usage.total)
+        write!(
+            f,
+            "[{} · {} tool round(s) · {} tokens]",
+            self.end, self.rounds, self.usage.total
+        )
     }
 }

@@ -70,6 +70,7 @@ impl TypedTool for Weather {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests state expectations
 mod tests {
     use super::*;
     use crate::tools::Tool;
@@ -78,16 +79,25 @@ mod tests {
     #[test]
     fn known_cities_get_their_mock_weather_and_others_unknown() {
         let seattle = Tool::call(&Weather, json!({"location": "Seattle"})).ok();
-        assert_eq!(seattle.as_ref().map(|v| v["temperature"].clone()), Some(json!(52)));
+        assert_eq!(
+            seattle.as_ref().map(|v| v["temperature"].clone()),
+            Some(json!(52))
+        );
         let paris = Tool::call(&Weather, json!({"location": "Paris"})).ok();
-        assert_eq!(paris.map(|v| v["condition"].clone()), Some(json!("Unknown")));
+        assert_eq!(
+            paris.map(|v| v["condition"].clone()),
+            Some(json!("Unknown"))
+        );
     }
 
     #[test]
     fn schema_describes_the_location_argument() {
         let schema = Weather.input_schema();
         assert_eq!(schema["type"], "object");
-        assert_eq!(schema["properties"]["location"]["description"], "The city name to get weather for");
+        assert_eq!(
+            schema["properties"]["location"]["description"],
+            "The city name to get weather for"
+        );
         assert!(schema.get("$schema").is_none());
     }
 
