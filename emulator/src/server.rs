@@ -1,6 +1,7 @@
 //! Running the endpoint: [`start`] on a background thread (for the support crate, tests and
 //! notebooks) or [`serve`] on the caller's runtime (for the binary).
 
+use axum::serve::ListenerExt as _;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::mpsc;
@@ -224,6 +225,11 @@ pub async fn serve_until(
         shutdown.await;
         let _ = stopping_tx.send(true);
     };
+    // Event-stream frames are small writes: without TCP_NODELAY, Nagle's algorithm holds each
+    // one until the client's delayed ACK (~40 ms), which would throttle every stream.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let server = axum::serve(listener, router).with_graceful_shutdown(graceful);
     let mut stopping = stopping_rx;
     let deadline = async move {
