@@ -26,7 +26,9 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbconvert import HTMLExporter
-from nbformat.v4 import new_code_cell
+from jupyter_core.utils import ensure_async
+from nbformat.v4 import new_code_cell, output_from_msg
+from queue import Empty
 
 PANIC_MARKERS = ("panicked at", "EVCXR_PANIC")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -92,6 +94,29 @@ class Progress:
             )
 
 
+class DrainingClient(NotebookClient):
+    """A NotebookClient that waits briefly after each cell for output evcxr forwards late.
+
+    evcxr copies the child process's stderr to Jupyter from a separate thread. A line that is
+    forwarded after the cell reported "idle" but before the next cell starts is tagged with the
+    finished cell, and plain nbclient drops it: a `?` error would vanish without a trace.
+    """
+
+    drain_seconds = 0.05
+
+    async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+        result = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        if cell.cell_type == "code" and self.kc is not None:
+            while True:
+                try:
+                    msg = await ensure_async(self.kc.iopub_channel.get_msg(timeout=self.drain_seconds))
+                except Empty:
+                    break
+                if msg["msg_type"] == "stream":
+                    cell.outputs.append(output_from_msg(msg))
+        return result
+
+
 def cell_problems(cell) -> list[str]:
     """Why a code cell failed, judged from its outputs (empty when it succeeded)."""
     problems = []
@@ -138,7 +163,7 @@ def run_one(path: Path, out_dir: Path, args) -> dict:
             cell.metadata["workshop_seconds"] = round(time.monotonic() - starts[cell_index], 3)
             timings.append(cell.metadata["workshop_seconds"])
 
-    client = NotebookClient(
+    client = DrainingClient(
         nb,
         kernel_name=args.kernel,
         timeout=args.cell_timeout,

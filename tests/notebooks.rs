@@ -139,16 +139,37 @@ fn text(value: &Value) -> String {
     }
 }
 
-/// Everything a cell showed: stream text, plain text and HTML, concatenated.
+/// Everything a cell showed: stream text, plain text and the visible text of its HTML.
 fn shown(cell: &Value) -> String {
     let mut all = String::new();
     for out in cell["outputs"].as_array().into_iter().flatten() {
         all.push_str(&text(&out["text"]));
-        for mime in ["text/plain", "text/html", "text/markdown"] {
+        for mime in ["text/plain", "text/markdown"] {
             all.push_str(&text(&out["data"][mime]));
         }
+        all.push_str(&visible_text(&text(&out["data"]["text/html"])));
     }
     all
+}
+
+/// HTML without its tags and with the common entities decoded: what a reader sees (syntax
+/// highlighting splits `fn get_weather` into several spans).
+fn visible_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 fn html(cell: &Value) -> String {
@@ -381,23 +402,40 @@ fn errors_are_produced_on_purpose_and_explained() -> TestResult {
     assert_shows(
         "error-on-demand",
         nb,
-        &["on-demand", "us.anthropic.claude-3-7-sonnet"],
+        &[
+            "ValidationException",
+            "on demand",
+            "eu.anthropic.claude-3-7-sonnet",
+        ],
     )?;
     assert_shows(
         "error-validation",
         nb,
-        &["ValidationException", "temperature"],
+        &["ValidationException", "inferenceConfig.temperature"],
     )?;
     assert_shows("error-throttle", nb, &["ThrottlingException"])?;
     assert_shows("error-throttle-recovered", nb, &["two throttled attempts"])?;
-    assert_shows("error-access-denied", nb, &["AccessDeniedException"])
+    assert_shows(
+        "error-access-denied",
+        nb,
+        &["AccessDeniedException", "Model access"],
+    )?;
+    assert_shows(
+        "error-unknown-model",
+        nb,
+        &["ValidationException", "claude-9-opus"],
+    )
 }
 
 #[test]
 #[ignore = "executes the notebooks with the Rust kernel: run ./workshop test"]
 fn extra_tools_answer_over_several_rounds() -> TestResult {
     let nb = notebook(NOTEBOOKS[1])?;
-    assert_shows("calculator", nb, &["42"])?;
+    assert_shows(
+        "calculator",
+        nb,
+        &["6 * 7 -> {\"result\":42.0}", "division by zero"],
+    )?;
     assert_shows("planet-facts", nb, &["Mars", "moons"])?;
     assert_shows("multi-tool-loop", nb, &["planet_facts", "calculator", "97"])
 }

@@ -333,20 +333,32 @@ mod tests {
         );
     }
 
+    /// A model with these geographies (the shipped data changes as AWS does; the rule must not).
+    fn model_in(geographies: &[&str]) -> Model {
+        Model {
+            geographies: geographies.iter().map(|g| g.to_string()).collect(),
+            on_demand: false,
+            ..find_model("Amazon Nova Pro")
+                .cloned()
+                .expect("catalog model")
+        }
+    }
+
     #[test]
     fn global_profile_is_used_where_the_geography_has_none() {
+        let model = model_in(&["us", "global"]);
         assert_eq!(
-            resolve_id("Amazon Nova 2 Lite", "ap-south-1")
-                .ok()
-                .as_deref(),
-            Some("global.amazon.nova-2-lite-v1:0")
+            model.id_for_region("ap-south-1"),
+            "global.amazon.nova-pro-v1:0"
         );
-        assert_eq!(
-            resolve_id("Amazon Nova 2 Lite", "eu-west-1")
-                .ok()
-                .as_deref(),
-            Some("eu.amazon.nova-2-lite-v1:0")
-        );
+        assert_eq!(model.id_for_region("us-west-2"), "us.amazon.nova-pro-v1:0");
+    }
+
+    #[test]
+    fn without_a_matching_profile_the_bare_id_is_used() {
+        let model = model_in(&["us"]);
+        assert_eq!(model.profile_id("eu-west-1"), None);
+        assert_eq!(model.id_for_region("eu-west-1"), "amazon.nova-pro-v1:0");
     }
 
     #[test]

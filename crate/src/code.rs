@@ -132,6 +132,9 @@ pub fn check_rust(reply: &str) -> CodeCheck {
             check.tests = test_results(&output);
             check.outcome = if success {
                 CodeOutcome::Passed
+            } else if !output.contains("Compiling generated") {
+                // cargo stopped before compiling (toolchain missing, offline registry, ...).
+                CodeOutcome::CheckFailed(first_line(&output))
             } else if !check.errors.is_empty() || !output.contains("test result:") {
                 CodeOutcome::CompileError
             } else {
@@ -273,6 +276,14 @@ fn test_results(output: &str) -> Vec<TestResult> {
             }
         })
         .collect()
+}
+
+fn first_line(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("cargo failed without output")
+        .to_string()
 }
 
 fn tail(text: &str, lines: usize) -> String {

@@ -195,8 +195,18 @@ async fn open_aws_async() -> Result<Bedrock> {
                     "the credential chain found nothing within {CREDENTIAL_LOOKUP_TIMEOUT:?}"
                 ),
             })?
-            .map_err(|error| Error::Credentials {
-                message: error.to_string(),
+            .map_err(|error| {
+                // The chain reports only its last provider's failure (often instance metadata),
+                // which misleads more than it helps: name the places searched instead.
+                tracing::debug!(
+                    "credential chain: {}",
+                    crate::sdk_error::source_chain(&error)
+                );
+                Error::Credentials {
+                    message: "none in the environment, ~/.aws profiles, SSO, container or \
+                              instance metadata"
+                        .into(),
+                }
             })?;
     let source = describe_source(&credentials);
     Ok(base(

@@ -77,6 +77,8 @@
 //! Every fallible call returns [`Result`]; [`Error`] keeps Bedrock's code and message and says
 //! what to do next (enable model access, use an inference profile, slow down, ...).
 
+#![warn(missing_docs)]
+
 mod backend;
 mod catalog;
 mod client;
@@ -109,3 +111,4 @@ pub use message::{Block, Message, Role, ToolResult, ToolStatus, ToolUse};
 pub use reply::{Reply, Usage};
 pub use request::{Params, Request, ToolChoice, ToolSpec};
 pub use settings::{COMPARE_CONCURRENCY, MAX_TOOL_ROUNDS, RetryMode, Settings};
+pub use tools::{Tool, ToolBox, ToolError, ToolRun, TypedTool};

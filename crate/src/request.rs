@@ -158,9 +158,16 @@ impl Request {
     }
 
     /// The Converse request as JSON, exactly what the API receives (for teaching).
+    ///
+    /// A catalog display name becomes the model's base id; [`Bedrock::converse_json`](crate::Bedrock::converse_json)
+    /// also resolves the region's inference profile and applies the model's rules.
     pub fn to_json(&self, model: &str) -> Value {
+        let model_id = crate::catalog::catalog()
+            .iter()
+            .find(|m| m.name.eq_ignore_ascii_case(model.trim()))
+            .map_or(model, |m| m.id.as_str());
         let mut body = Map::new();
-        body.insert("modelId".into(), json!(model));
+        body.insert("modelId".into(), json!(model_id));
         body.insert(
             "messages".into(),
             Value::Array(self.messages.iter().map(Message::to_json).collect()),
@@ -328,6 +335,12 @@ mod tests {
         assert_eq!(json["inferenceConfig"]["stopSequences"][0], "END");
         assert_eq!(json["additionalModelRequestFields"]["top_k"], 5);
         assert!(json.get("toolConfig").is_none());
+    }
+
+    #[test]
+    fn display_names_become_model_ids_in_the_json() {
+        let json = Request::new("hi").to_json("claude 3.5 haiku");
+        assert_eq!(json["modelId"], "anthropic.claude-3-5-haiku-20241022-v1:0");
     }
 
     #[test]

@@ -5,8 +5,9 @@ use std::time::Duration;
 /// Tool rounds [`Bedrock::run_tools`](crate::Bedrock::run_tools) allows before it stops.
 pub const MAX_TOOL_ROUNDS: usize = 5;
 
-/// Models [`Bedrock::compare`](crate::Bedrock::compare) calls at the same time.
-pub const COMPARE_CONCURRENCY: usize = 4;
+/// Models [`Bedrock::compare`](crate::Bedrock::compare) calls at the same time: enough for the
+/// workshop's seven models in one round, few enough to stay clear of per-account rate limits.
+pub const COMPARE_CONCURRENCY: usize = 8;
 
 /// How the SDK retries throttling and transient errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -53,7 +53,7 @@ fn every_model_answers_and_failures_are_kept() {
 
 #[test]
 fn seven_models_take_about_as_long_as_the_slowest_one() {
-    let bedrock = slow_endpoint().with_settings(quick().concurrency(8));
+    let bedrock = slow_endpoint(); // default bound: all seven in one round
     let started = Instant::now();
     let comparison = bedrock.compare(&WORKSHOP, &Request::new("compare me"));
     let elapsed = started.elapsed();

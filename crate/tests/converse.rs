@@ -280,3 +280,32 @@ async fn async_twins_work_and_blocking_calls_survive_inside_a_runtime() {
         .expect("blocking in runtime");
     assert_eq!(blocking.text, reply.text);
 }
+
+#[test]
+fn the_session_region_picks_the_profile_geography() {
+    let frankfurt =
+        bedrock_kit::Bedrock::local_with(bedrock_local::Config::default().region("eu-central-1"))
+            .expect("endpoint")
+            .with_settings(quick());
+    assert_eq!(frankfurt.region(), "eu-central-1");
+    let id = frankfurt.resolve("Claude 3.7 Sonnet").expect("resolve");
+    assert_eq!(id, "eu.anthropic.claude-3-7-sonnet-20250219-v1:0");
+    let reply = frankfurt.ask("Claude 3.7 Sonnet", "hello").expect("ask");
+    assert_eq!(reply.model_id, id);
+}
+
+#[test]
+fn a_model_without_a_profile_in_the_region_explains_what_to_do() {
+    let frankfurt =
+        bedrock_kit::Bedrock::local_with(bedrock_local::Config::default().region("eu-central-1"))
+            .expect("endpoint")
+            .with_settings(quick());
+    let error = frankfurt
+        .ask("anthropic.claude-3-5-haiku-20241022-v1:0", "hello")
+        .expect_err("no eu profile");
+    assert!(
+        matches!(error, Error::OnDemandNotSupported { .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("bedrock.models()"), "{error}");
+}

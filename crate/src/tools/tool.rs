@@ -131,7 +131,7 @@ impl<T: TypedTool> Tool for T {
     }
 }
 
-/// A self-contained JSON Schema for `T` (subschemas inlined, no `$schema`/`title` noise).
+/// A self-contained JSON Schema for `T` (subschemas inlined; no `$schema`, `title` or top-level `description`).
 pub fn schema_for<T: JsonSchema>() -> Value {
     let schema = SchemaSettings::draft07()
         .with(|s| s.inline_subschemas = true)
@@ -141,6 +141,9 @@ pub fn schema_for<T: JsonSchema>() -> Value {
     if let Some(object) = value.as_object_mut() {
         object.remove("$schema");
         object.remove("title");
+        // The args type's doc comment is written for Rust readers; the tool's own
+        // description is what the model reads.
+        object.remove("description");
     }
     value
 }

@@ -1,0 +1,126 @@
+//! What the kit adds to a call, and how `compare` scales.
+//!
+//! ```text
+//! cargo bench -p bedrock-kit --bench overhead
+//! ```
+//! - `converse/bare_sdk`: one SDK client and runtime reused for every call (the floor);
+//! - `converse/kit_send`: `Bedrock::send`, which builds a runtime and client per call (what
+//!   notebooks use, so handles survive across cells);
+//! - `converse/kit_send_async`: the same without the per-call runtime;
+//! - `compare/seven_models_300ms`: `compare` over 7 models that each answer in 300 ms.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // a benchmark states expectations
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use aws_sdk_bedrockruntime::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_bedrockruntime::types::{ContentBlock, ConversationRole, Message};
+use bedrock_kit::{Bedrock, Request, Settings};
+use bedrock_local::{Config, ScenarioSet};
+use criterion::{Criterion, criterion_group, criterion_main};
+
+const RULES: &str = r#"
+[[rule]]
+name = "slow"
+match = { contains = "compare me" }
+reply = { text = "Compared.", latency_ms = 300 }
+"#;
+
+fn converse(c: &mut Criterion) {
+    let endpoint = bedrock_local::start(Config::default()).expect("endpoint");
+    let keys = endpoint.credentials().clone();
+    let bedrock = Bedrock::at_endpoint(
+        &endpoint.endpoint_url(),
+        endpoint.region(),
+        &keys.access_key_id,
+        &keys.secret_access_key,
+    )
+    .with_settings(Settings::default().echo(false));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let config = aws_sdk_bedrockruntime::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint.endpoint_url())
+        .credentials_provider(Credentials::new(
+            keys.access_key_id.clone(),
+            keys.secret_access_key.clone(),
+            None,
+            None,
+            "bench",
+        ))
+        .build();
+    let client = aws_sdk_bedrockruntime::Client::from_conf(config);
+    let message = Message::builder()
+        .role(ConversationRole::User)
+        .content(ContentBlock::Text("hello".into()))
+        .build()
+        .expect("message");
+    let request = Request::new("hello");
+
+    let mut group = c.benchmark_group("converse");
+    group.bench_function("bare_sdk", |b| {
+        b.iter(|| {
+            runtime
+                .block_on(
+                    client
+                        .converse()
+                        .model_id("amazon.nova-micro-v1:0")
+                        .messages(message.clone())
+                        .send(),
+                )
+                .expect("bare call")
+        })
+    });
+    group.bench_function("kit_send", |b| {
+        b.iter(|| {
+            black_box(
+                bedrock
+                    .send("Amazon Nova Micro", &request)
+                    .expect("kit call"),
+            )
+        })
+    });
+    group.bench_function("kit_send_async", |b| {
+        b.iter(|| {
+            runtime
+                .block_on(bedrock.send_async("Amazon Nova Micro", &request))
+                .expect("kit async call")
+        })
+    });
+    group.finish();
+}
+
+fn compare(c: &mut Criterion) {
+    let scenarios = ScenarioSet::from_toml_str("bench.toml", RULES).expect("rules");
+    let bedrock = Bedrock::local_with(Config::default().scenarios(scenarios))
+        .expect("endpoint")
+        .with_settings(Settings::default().echo(false));
+    let models = [
+        "Claude 3.7 Sonnet",
+        "Claude 3.5 Sonnet",
+        "Claude 3.5 Haiku",
+        "Amazon Nova Pro",
+        "Amazon Nova Micro",
+        "DeepSeek-R1",
+        "Meta Llama 3.1 70B Instruct",
+    ];
+    let request = Request::new("compare me");
+    let mut group = c.benchmark_group("compare");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(5));
+    group.bench_function("seven_models_300ms", |b| {
+        b.iter(|| {
+            let comparison = bedrock.compare(&models, &request);
+            assert_eq!(comparison.replies().len(), 7);
+            comparison
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, converse, compare);
+criterion_main!(benches);
