@@ -288,6 +288,7 @@ fn first_line(text: &str) -> String {
 
 fn tail(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.lines().collect();
+    // Cannot panic: the start, `len - lines` saturated at 0, is never past the end.
     all[all.len().saturating_sub(lines)..].join("\n")
 }
 

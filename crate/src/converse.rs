@@ -1,8 +1,5 @@
-//! Converse: one request, one reply; plus the shared steps every model call goes through
-//! (resolve the id, adapt the request, retry once with an inference profile).
+//! Converse: one request, one reply (also behind `ask`, `send_raw` and `chat`).
 
-use std::collections::HashSet;
-use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 use aws_sdk_bedrockruntime::operation::RequestId;
@@ -11,69 +8,15 @@ use aws_sdk_bedrockruntime::types::ConverseOutput as OutputUnion;
 use serde_json::{Value, json};
 
 use crate::backend::Bedrock;
-use crate::catalog::{find_model, geography};
 use crate::conversation::Conversation;
 use crate::error::{Error, Result};
 use crate::message::Block;
 use crate::reply::{Reply, Usage};
 use crate::request::Request;
 use crate::runtime::block_on;
-use crate::wire::{blocks_from_sdk, parts, text_and_reasoning, tokens};
-
-/// A request made ready for one model.
-pub(crate) struct Prepared {
-    /// The id to call first.
-    pub id: String,
-    /// The request after adaptation.
-    pub request: Request,
-    /// What adaptation changed.
-    pub adjustments: Vec<String>,
-}
-
-/// Prints a notice once per process copy (each notebook cell has its own copy, so once per cell).
-pub(crate) fn announce(line: &str) {
-    static SEEN: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
-    let seen = SEEN.get_or_init(|| Mutex::new(HashSet::new()));
-    let first = seen
-        .lock()
-        .map(|mut set| set.insert(line.to_string()))
-        .unwrap_or(true);
-    if first {
-        println!("{line}");
-    }
-}
+use crate::wire::{blocks_from_sdk, parts, text_and_reasoning, tokens, with_parts};
 
 impl Bedrock {
-    /// Resolves the model and adapts the request to its rules, announcing each change once.
-    pub(crate) fn prepare(&self, model: &str, request: &Request) -> Result<Prepared> {
-        let id = self.resolve(model)?;
-        let entry = find_model(&id);
-        let (request, adjustments) = request.adapt(entry);
-        for change in &adjustments {
-            announce(&format!("adjusted request for {id}: {change}"));
-        }
-        Ok(Prepared {
-            id,
-            request,
-            adjustments,
-        })
-    }
-
-    /// The inference profile to retry with after an on-demand refusal of a bare id.
-    pub(crate) fn profile_after_refusal(&self, id: &str) -> Option<String> {
-        if crate::catalog::base_model_id(id) != id {
-            return None; // already a profile or an ARN
-        }
-        let profile = match find_model(id) {
-            Some(model) => model.profile_id(&self.region),
-            None => geography(&self.region).map(|geo| format!("{geo}.{id}")),
-        }?;
-        println!(
-            "{id} cannot be called on demand here: retrying once with inference profile {profile}"
-        );
-        Some(profile)
-    }
-
     /// Sends a Converse request and waits for the whole answer.
     ///
     /// `model` is a display name from the catalog or any model/profile id. Names resolve to the
@@ -98,18 +41,12 @@ impl Bedrock {
     pub async fn send_async(&self, model: &str, request: &Request) -> Result<Reply> {
         let prepared = self.prepare(model, request)?;
         let started = Instant::now();
-        let (id, output) = match self.converse_once(&prepared.id, &prepared.request).await {
-            Err(refusal @ Error::OnDemandNotSupported { .. }) => {
-                match self.profile_after_refusal(&prepared.id) {
-                    Some(profile) => {
-                        let output = self.converse_once(&profile, &prepared.request).await?;
-                        (profile, output)
-                    }
-                    None => return Err(refusal),
-                }
-            }
-            other => (prepared.id.clone(), other?),
-        };
+        let request = &prepared.request;
+        let (id, output) = self
+            .with_profile_retry(&prepared.id, |id| async move {
+                self.converse_once(&id, request).await
+            })
+            .await?;
         let mut reply = reply_from_output(&id, &output);
         reply.latency = started.elapsed();
         reply.adjustments = prepared.adjustments;
@@ -206,17 +143,9 @@ impl Bedrock {
         Ok(reply)
     }
 
-    /// One Converse call, no profile retry.
+    /// One Converse call (the profile retry is the caller's).
     async fn converse_once(&self, id: &str, request: &Request) -> Result<ConverseOutput> {
-        let parts = parts(request)?;
-        self.sdk_client()
-            .converse()
-            .model_id(id)
-            .set_messages(Some(parts.messages))
-            .set_system(parts.system)
-            .set_inference_config(parts.inference)
-            .set_tool_config(parts.tools)
-            .set_additional_model_request_fields(parts.additional)
+        with_parts!(self.sdk_client().converse(), id, parts(request)?)
             .send()
             .await
             .map_err(|error| self.map_error(id, error))

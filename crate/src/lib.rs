@@ -91,6 +91,7 @@ pub mod display;
 mod error;
 mod invoke;
 mod message;
+mod model_call;
 mod reply;
 mod request;
 mod runtime;

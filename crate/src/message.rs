@@ -110,13 +110,7 @@ impl Message {
 
     /// The tool calls in this message.
     pub fn tool_uses(&self) -> Vec<&ToolUse> {
-        self.content
-            .iter()
-            .filter_map(|b| match b {
-                Block::ToolUse(t) => Some(t),
-                _ => None,
-            })
-            .collect()
+        tool_uses_in(&self.content)
     }
 
     /// The message as Converse JSON.
@@ -160,4 +154,15 @@ impl Block {
             }
         }
     }
+}
+
+/// The tool calls among some content blocks, in order (shared by messages and replies).
+pub(crate) fn tool_uses_in(blocks: &[Block]) -> Vec<&ToolUse> {
+    blocks
+        .iter()
+        .filter_map(|b| match b {
+            Block::ToolUse(t) => Some(t),
+            _ => None,
+        })
+        .collect()
 }

@@ -4,7 +4,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::display::{escape_html, markdown_to_html, print_evcxr_html};
-use crate::message::{Block, Message, Role, ToolUse};
+use crate::message::{Block, Message, Role, ToolUse, tool_uses_in};
 
 /// Tokens counted by Bedrock for one call.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -55,13 +55,7 @@ pub struct Reply {
 impl Reply {
     /// The tool calls in the answer.
     pub fn tool_uses(&self) -> Vec<&ToolUse> {
-        self.content
-            .iter()
-            .filter_map(|b| match b {
-                Block::ToolUse(t) => Some(t),
-                _ => None,
-            })
-            .collect()
+        tool_uses_in(&self.content)
     }
 
     /// The answer as an assistant message, ready to append to a history.

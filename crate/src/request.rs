@@ -224,25 +224,13 @@ impl Request {
         let Some(model) = model else {
             return (request, changes);
         };
-        if model.temperature_top_p_exclusive
-            && request.temperature.is_some()
-            && let Some(top_p) = request.top_p.take()
-        {
-            changes.push(format!(
-                "dropped topP={} because {} does not accept temperature and topP together",
-                round_f32(top_p),
-                model.name
-            ));
-        }
-        if let Some(max) = request.max_tokens
-            && max > model.max_output_tokens
-        {
-            request.max_tokens = Some(model.max_output_tokens);
-            changes.push(format!(
-                "lowered maxTokens from {max} to {}, the limit of {}",
-                model.max_output_tokens, model.name
-            ));
-        }
+        changes.extend(sampling_rules(
+            model,
+            &CONVERSE_NAMES,
+            request.temperature,
+            &mut request.top_p,
+            request.max_tokens.as_mut(),
+        ));
         if !model.system_prompt
             && let Some(system) = request.system.take()
         {
@@ -258,6 +246,58 @@ impl Request {
         }
         (request, changes)
     }
+}
+
+/// How one API spells the settings an adjustment sentence names.
+struct SettingNames {
+    top_p: &'static str,
+    max_tokens: &'static str,
+}
+
+/// Converse's spelling (`inferenceConfig`).
+const CONVERSE_NAMES: SettingNames = SettingNames {
+    top_p: "topP",
+    max_tokens: "maxTokens",
+};
+
+/// The spelling of native InvokeModel bodies.
+const NATIVE_NAMES: SettingNames = SettingNames {
+    top_p: "top_p",
+    max_tokens: "max_tokens",
+};
+
+/// The sampling rules Converse requests and native bodies share: no topP beside a temperature
+/// where the model forbids both, and no more output tokens than the model's limit. Returns one
+/// sentence per change.
+fn sampling_rules(
+    model: &Model,
+    names: &SettingNames,
+    temperature: Option<f32>,
+    top_p: &mut Option<f32>,
+    max_tokens: Option<&mut u32>,
+) -> Vec<String> {
+    let mut changes = Vec::new();
+    if model.temperature_top_p_exclusive
+        && temperature.is_some()
+        && let Some(dropped) = top_p.take()
+    {
+        changes.push(format!(
+            "dropped {top}={} because {} does not accept temperature and {top} together",
+            round_f32(dropped),
+            model.name,
+            top = names.top_p,
+        ));
+    }
+    if let Some(max) = max_tokens
+        && *max > model.max_output_tokens
+    {
+        changes.push(format!(
+            "lowered {} from {max} to {}, the limit of {}",
+            names.max_tokens, model.max_output_tokens, model.name
+        ));
+        *max = model.max_output_tokens;
+    }
+    changes
 }
 
 /// f32 → f64 without the binary noise (0.9f32 would print as 0.8999999761581421).
@@ -309,6 +349,22 @@ impl Params {
     pub fn top_p(mut self, top_p: f32) -> Self {
         self.top_p = Some(top_p);
         self
+    }
+
+    /// The parameters changed to follow a model's rules, with one sentence per change.
+    pub(crate) fn adapt(&self, model: Option<&Model>) -> (Params, Vec<String>) {
+        let mut params = *self;
+        let changes = match model {
+            Some(model) => sampling_rules(
+                model,
+                &NATIVE_NAMES,
+                params.temperature,
+                &mut params.top_p,
+                Some(&mut params.max_tokens),
+            ),
+            None => Vec::new(),
+        };
+        (params, changes)
     }
 }
 
@@ -364,6 +420,21 @@ mod tests {
         assert_eq!(adapted.top_p, Some(0.9));
         assert_eq!(adapted.max_tokens, Some(2048));
         assert_eq!(changes.len(), 1, "{changes:?}");
+    }
+
+    #[test]
+    fn native_params_follow_the_model_rules() {
+        let params = Params {
+            max_tokens: 100_000,
+            temperature: Some(0.5),
+            top_p: Some(0.9),
+        };
+        let (adapted, changes) = params.adapt(find_model(
+            "global.anthropic.claude-haiku-4-5-20251001-v1:0",
+        ));
+        assert_eq!(adapted.top_p, None);
+        assert_eq!(adapted.max_tokens, 64000);
+        assert_eq!(changes.len(), 2);
     }
 
     #[test]

@@ -20,7 +20,7 @@ use crate::reply::{Reply, Usage};
 use crate::request::Request;
 use crate::runtime::block_on;
 use crate::sdk_error::source_chain;
-use crate::wire::{parts, text_and_reasoning, tokens};
+use crate::wire::{parts, text_and_reasoning, tokens, with_parts};
 
 /// Shortest generation window a tokens-per-second figure is computed over.
 const MIN_GENERATION_WINDOW: Duration = Duration::from_millis(20);
@@ -163,18 +163,12 @@ impl Bedrock {
     pub async fn stream_async(&self, model: &str, request: &Request) -> Result<Reply> {
         let prepared = self.prepare(model, request)?;
         let started = Instant::now();
-        let (id, response) = match self.open_stream(&prepared.id, &prepared.request).await {
-            Err(refusal @ Error::OnDemandNotSupported { .. }) => {
-                match self.profile_after_refusal(&prepared.id) {
-                    Some(profile) => {
-                        let response = self.open_stream(&profile, &prepared.request).await?;
-                        (profile, response)
-                    }
-                    None => return Err(refusal),
-                }
-            }
-            other => (prepared.id.clone(), other?),
-        };
+        let request = &prepared.request;
+        let (id, response) = self
+            .with_profile_retry(&prepared.id, |id| async move {
+                self.open_stream(&id, request).await
+            })
+            .await?;
         let mut result = self.read_stream(&id, response, started).await;
         match &mut result {
             Ok(reply) => reply.adjustments = prepared.adjustments,
@@ -187,15 +181,7 @@ impl Bedrock {
     }
 
     async fn open_stream(&self, id: &str, request: &Request) -> Result<StreamResponse> {
-        let parts = parts(request)?;
-        self.sdk_client()
-            .converse_stream()
-            .model_id(id)
-            .set_messages(Some(parts.messages))
-            .set_system(parts.system)
-            .set_inference_config(parts.inference)
-            .set_tool_config(parts.tools)
-            .set_additional_model_request_fields(parts.additional)
+        with_parts!(self.sdk_client().converse_stream(), id, parts(request)?)
             .send()
             .await
             .map_err(|error| self.map_error(id, error))

@@ -78,6 +78,22 @@ pub(crate) struct Parts {
     pub additional: Option<Document>,
 }
 
+/// A Converse or ConverseStream builder with the model id and a request's [`Parts`] set. The
+/// SDK's two fluent builders share no trait, so this is a macro rather than a function.
+macro_rules! with_parts {
+    ($builder:expr, $id:expr, $parts:expr) => {{
+        let parts: $crate::wire::Parts = $parts;
+        $builder
+            .model_id($id)
+            .set_messages(Some(parts.messages))
+            .set_system(parts.system)
+            .set_inference_config(parts.inference)
+            .set_tool_config(parts.tools)
+            .set_additional_model_request_fields(parts.additional)
+    }};
+}
+pub(crate) use with_parts;
+
 /// Converts a request to SDK types.
 pub(crate) fn parts(request: &Request) -> Result<Parts> {
     if request.messages.is_empty() {

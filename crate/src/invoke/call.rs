@@ -9,11 +9,11 @@ use serde_json::Value;
 use super::provider::Provider;
 use crate::backend::Bedrock;
 use crate::catalog::find_model;
-use crate::converse::announce;
 use crate::error::{Error, Result};
 use crate::message::Block;
+use crate::model_call::announce_adjustments;
 use crate::reply::{Reply, Usage};
-use crate::request::{Params, round_f32};
+use crate::request::Params;
 use crate::runtime::block_on;
 
 impl Bedrock {
@@ -35,7 +35,10 @@ impl Bedrock {
     /// [`invoke_raw`](Self::invoke_raw) for async code.
     pub async fn invoke_raw_async(&self, model: &str, body: &Value) -> Result<Value> {
         let id = self.resolve(model)?;
-        Ok(self.invoke_with_profile_retry(&id, body).await?.1)
+        let (_, (answer, _)) = self
+            .with_profile_retry(&id, |id| async move { self.invoke_once(&id, body).await })
+            .await?;
+        Ok(answer)
     }
 
     /// Writes the model's native body for one prompt, sends it with InvokeModel, and reads the
@@ -64,13 +67,14 @@ impl Bedrock {
         let provider = Provider::of(&id).ok_or_else(|| Error::invalid(format!(
             "no native body is known for {id}: use invoke_raw with the provider's JSON, or send (Converse)"
         )))?;
-        let (params, adjustments) = adapt_params(&id, params);
-        for change in &adjustments {
-            announce(&format!("adjusted request for {id}: {change}"));
-        }
+        let (params, adjustments) = params.adapt(find_model(&id));
+        announce_adjustments(&id, &adjustments);
         let body = provider.body(prompt, &params);
         let started = Instant::now();
-        let (id, answer, request_id) = self.invoke_with_profile_retry(&id, &body).await?;
+        let body = &body;
+        let (id, (answer, request_id)) = self
+            .with_profile_retry(&id, |id| async move { self.invoke_once(&id, body).await })
+            .await?;
         let parsed = provider
             .parse(&answer)
             .ok_or_else(|| Error::UnexpectedResponse {
@@ -98,26 +102,7 @@ impl Bedrock {
         })
     }
 
-    /// InvokeModel, retried once with an inference profile after an on-demand refusal.
-    async fn invoke_with_profile_retry(
-        &self,
-        id: &str,
-        body: &Value,
-    ) -> Result<(String, Value, Option<String>)> {
-        match self.invoke_once(id, body).await {
-            Err(refusal @ Error::OnDemandNotSupported { .. }) => {
-                match self.profile_after_refusal(id) {
-                    Some(profile) => {
-                        let (answer, request_id) = self.invoke_once(&profile, body).await?;
-                        Ok((profile, answer, request_id))
-                    }
-                    None => Err(refusal),
-                }
-            }
-            other => other.map(|(answer, request_id)| (id.to_string(), answer, request_id)),
-        }
-    }
-
+    /// One InvokeModel call (the profile retry is the caller's): the answer and request id.
     async fn invoke_once(&self, id: &str, body: &Value) -> Result<(Value, Option<String>)> {
         let bytes = serde_json::to_vec(body).map_err(|e| Error::invalid(e.to_string()))?;
         let output = self
@@ -141,52 +126,6 @@ impl Bedrock {
     }
 }
 
-/// Native parameters changed to follow the model's rules, with one sentence per change.
-fn adapt_params(id: &str, params: &Params) -> (Params, Vec<String>) {
-    let mut adapted = *params;
-    let mut changes = Vec::new();
-    if let Some(model) = find_model(id) {
-        if model.temperature_top_p_exclusive
-            && adapted.temperature.is_some()
-            && let Some(top_p) = adapted.top_p.take()
-        {
-            changes.push(format!(
-                "dropped top_p={} because {} does not accept temperature and top_p together",
-                round_f32(top_p),
-                model.name
-            ));
-        }
-        if adapted.max_tokens > model.max_output_tokens {
-            changes.push(format!(
-                "lowered max_tokens from {} to {}, the limit of {}",
-                adapted.max_tokens, model.max_output_tokens, model.name
-            ));
-            adapted.max_tokens = model.max_output_tokens;
-        }
-    }
-    (adapted, changes)
-}
-
 fn truncate(text: &str) -> String {
     text.chars().take(300).collect()
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests state expectations
-mod tests {
-    use super::*;
-
-    #[test]
-    fn native_params_follow_the_model_rules() {
-        let params = Params {
-            max_tokens: 100_000,
-            temperature: Some(0.5),
-            top_p: Some(0.9),
-        };
-        let (adapted, changes) =
-            adapt_params("global.anthropic.claude-haiku-4-5-20251001-v1:0", &params);
-        assert_eq!(adapted.top_p, None);
-        assert_eq!(adapted.max_tokens, 64000);
-        assert_eq!(changes.len(), 2);
-    }
 }

@@ -1,21 +1,13 @@
 //! DeepSeek-R1 bodies: one `prompt` string in its chat template, reasoning before `</think>`.
 
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
-use super::provider::{Parsed, normalise_stop, sampling};
+use super::provider::{Parsed, prompt_body, stop_reason};
 use crate::request::Params;
 
 pub(crate) fn body(prompt: &str, params: &Params) -> Value {
-    let mut body = Map::new();
-    body.insert(
-        "prompt".into(),
-        json!(format!(
-            "<｜begin▁of▁sentence｜><｜User｜>{prompt}<｜Assistant｜><think>\n"
-        )),
-    );
-    body.insert("max_tokens".into(), json!(params.max_tokens));
-    sampling(&mut body, params, "temperature", "top_p");
-    Value::Object(body)
+    let templated = format!("<｜begin▁of▁sentence｜><｜User｜>{prompt}<｜Assistant｜><think>\n");
+    prompt_body(templated, "max_tokens", params)
 }
 
 pub(crate) fn parse(response: &Value) -> Option<Parsed> {
@@ -29,12 +21,7 @@ pub(crate) fn parse(response: &Value) -> Option<Parsed> {
     Some(Parsed {
         text,
         reasoning: reasoning.filter(|r| !r.is_empty()),
-        stop_reason: normalise_stop(
-            choice
-                .get("stop_reason")
-                .and_then(Value::as_str)
-                .unwrap_or(""),
-        ),
+        stop_reason: stop_reason(choice, "stop_reason"),
         input_tokens: 0,
         output_tokens: 0,
     })
@@ -43,6 +30,8 @@ pub(crate) fn parse(response: &Value) -> Option<Parsed> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests state expectations
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]

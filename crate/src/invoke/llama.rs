@@ -1,8 +1,8 @@
 //! Meta Llama 3 bodies: one `prompt` string in the Llama 3 chat template.
 
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
-use super::provider::{Parsed, count, normalise_stop, sampling};
+use super::provider::{Parsed, count, prompt_body, stop_reason};
 use crate::request::Params;
 
 /// The Llama 3 chat template for a single user turn, ending where the assistant speaks.
@@ -14,23 +14,14 @@ pub(crate) fn prompt_template(prompt: &str) -> String {
 }
 
 pub(crate) fn body(prompt: &str, params: &Params) -> Value {
-    let mut body = Map::new();
-    body.insert("prompt".into(), json!(prompt_template(prompt)));
-    body.insert("max_gen_len".into(), json!(params.max_tokens));
-    sampling(&mut body, params, "temperature", "top_p");
-    Value::Object(body)
+    prompt_body(prompt_template(prompt), "max_gen_len", params)
 }
 
 pub(crate) fn parse(response: &Value) -> Option<Parsed> {
     Some(Parsed {
         text: response.get("generation")?.as_str()?.trim().to_string(),
         reasoning: None,
-        stop_reason: normalise_stop(
-            response
-                .get("stop_reason")
-                .and_then(Value::as_str)
-                .unwrap_or(""),
-        ),
+        stop_reason: stop_reason(response, "stop_reason"),
         input_tokens: count(&response["prompt_token_count"]),
         output_tokens: count(&response["generation_token_count"]),
     })
@@ -39,6 +30,8 @@ pub(crate) fn parse(response: &Value) -> Option<Parsed> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests state expectations
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]

@@ -1,19 +1,12 @@
 //! Mistral text-completion bodies (`<s>[INST] ... [/INST]`).
 
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
-use super::provider::{Parsed, normalise_stop, sampling};
+use super::provider::{Parsed, prompt_body, stop_reason};
 use crate::request::Params;
 
 pub(crate) fn body(prompt: &str, params: &Params) -> Value {
-    let mut body = Map::new();
-    body.insert(
-        "prompt".into(),
-        json!(format!("<s>[INST] {prompt} [/INST]")),
-    );
-    body.insert("max_tokens".into(), json!(params.max_tokens));
-    sampling(&mut body, params, "temperature", "top_p");
-    Value::Object(body)
+    prompt_body(format!("<s>[INST] {prompt} [/INST]"), "max_tokens", params)
 }
 
 pub(crate) fn parse(response: &Value) -> Option<Parsed> {
@@ -21,12 +14,7 @@ pub(crate) fn parse(response: &Value) -> Option<Parsed> {
     Some(Parsed {
         text: output.get("text")?.as_str()?.trim().to_string(),
         reasoning: None,
-        stop_reason: normalise_stop(
-            output
-                .get("stop_reason")
-                .and_then(Value::as_str)
-                .unwrap_or(""),
-        ),
+        stop_reason: stop_reason(output, "stop_reason"),
         input_tokens: 0,
         output_tokens: 0,
     })
@@ -35,6 +23,8 @@ pub(crate) fn parse(response: &Value) -> Option<Parsed> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests state expectations
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]

@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::provider::{Parsed, count, normalise_stop, sampling};
+use super::provider::{Parsed, count, sampling, stop_reason};
 use crate::request::Params;
 
 pub(crate) fn body(prompt: &str, params: &Params) -> Value {
@@ -35,12 +35,7 @@ pub(crate) fn parse(response: &Value) -> Option<Parsed> {
     Some(Parsed {
         text,
         reasoning: (!reasoning.is_empty()).then_some(reasoning),
-        stop_reason: normalise_stop(
-            response
-                .get("stopReason")
-                .and_then(Value::as_str)
-                .unwrap_or(""),
-        ),
+        stop_reason: stop_reason(response, "stopReason"),
         input_tokens: count(&response["usage"]["inputTokens"]),
         output_tokens: count(&response["usage"]["outputTokens"]),
     })

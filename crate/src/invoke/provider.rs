@@ -138,6 +138,21 @@ pub(crate) fn normalise_stop(reason: &str) -> String {
     }
 }
 
+/// The body of the families that take one templated `prompt` string (Llama, DeepSeek,
+/// Mistral): the prompt, the output limit under `max_tokens_key`, `temperature` and `top_p`.
+pub(crate) fn prompt_body(templated: String, max_tokens_key: &str, params: &Params) -> Value {
+    let mut body = serde_json::Map::new();
+    body.insert("prompt".into(), Value::String(templated));
+    body.insert(max_tokens_key.into(), Value::from(params.max_tokens));
+    sampling(&mut body, params, "temperature", "top_p");
+    Value::Object(body)
+}
+
+/// The stop reason under `key` of a native answer's object, in Converse's words.
+pub(crate) fn stop_reason(object: &Value, key: &str) -> String {
+    normalise_stop(object.get(key).and_then(Value::as_str).unwrap_or(""))
+}
+
 /// A JSON number as u32 (0 when absent or out of range).
 pub(crate) fn count(value: &Value) -> u32 {
     value

@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::provider::{Parsed, count, normalise_stop, sampling};
+use super::provider::{Parsed, count, sampling, stop_reason};
 use crate::request::Params;
 
 pub(crate) fn body(prompt: &str, params: &Params) -> Value {
@@ -18,12 +18,7 @@ pub(crate) fn parse(response: &Value) -> Option<Parsed> {
         // Titan often starts its answer with a newline.
         text: result.get("outputText")?.as_str()?.trim_start().to_string(),
         reasoning: None,
-        stop_reason: normalise_stop(
-            result
-                .get("completionReason")
-                .and_then(Value::as_str)
-                .unwrap_or(""),
-        ),
+        stop_reason: stop_reason(result, "completionReason"),
         input_tokens: count(&response["inputTextTokenCount"]),
         output_tokens: count(&result["tokenCount"]),
     })
