@@ -17,29 +17,8 @@ type TestResult = Result<(), Box<dyn std::error::Error>>;
 /// The boto3 release the test pins, so results do not drift with new releases.
 const BOTO3: &str = "boto3==1.44.5";
 
-/// The rules the script's requests are answered from.
-const RULES: &str = r#"
-[[rule]]
-name = "hello"
-match = { contains = "hello there" }
-reply = { text = "Hello from a scenario rule, streamed to boto3 in several small pieces.", chunk_tokens = 2 }
-
-[[rule]]
-name = "weather-call"
-match = { tool = "get_weather", tool_result = false }
-reply = { text = "Let me check.", tool_use = [{ name = "get_weather", input = { location = "Paris" } }] }
-
-[[rule]]
-name = "throttle-twice"
-match = { contains = "throttle twice" }
-fault = { kind = "throttle", times = 2 }
-reply = { text = "Made it on attempt three." }
-
-[[rule]]
-name = "native"
-match = { contains = "native hello" }
-reply = { text = "Native answer." }
-"#;
+/// The rules the script's requests are answered from: the same as the Rust SDK tests'.
+const RULES: &str = include_str!("sdk_rust/rules.toml");
 
 /// `target/` of this build: the test binary lives in `target/<profile>/deps/`.
 fn target_dir() -> Result<PathBuf, Box<dyn std::error::Error>> {
@@ -115,7 +94,7 @@ fn boto3_python() -> Result<PathBuf, Box<dyn std::error::Error>> {
 fn boto3_converses_streams_text_and_tool_use_invokes_sees_validation_errors_and_retries_throttling()
 -> TestResult {
     let python = boto3_python()?;
-    let rules = ScenarioSet::from_toml_str("sdk_boto3.rs", RULES)?;
+    let rules = ScenarioSet::from_toml_str("sdk_rust/rules.toml", RULES)?;
     let endpoint = bedrock_local::start(Config::default().scenarios(rules))?;
     let script = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("boto3")
@@ -144,7 +123,7 @@ fn boto3_converses_streams_text_and_tool_use_invokes_sees_validation_errors_and_
     assert_eq!(report["boto3"], "1.44.5");
 
     let converse = &report["converse"];
-    let hello = "Hello from a scenario rule, streamed to boto3 in several small pieces.";
+    let hello = "Hello from a scenario rule, streamed to you in several small pieces.";
     assert_eq!(converse["text"], hello);
     assert_eq!(converse["stop_reason"], "end_turn");
     let (input, output) = (
@@ -172,7 +151,10 @@ fn boto3_converses_streams_text_and_tool_use_invokes_sees_validation_errors_and_
     let tool = &report["stream_tool"];
     assert_eq!(tool["text"], "Let me check.");
     assert_eq!(tool["tool_name"], "get_weather");
-    assert_eq!(tool["tool_input"], json!({"location": "Paris"}));
+    assert_eq!(
+        tool["tool_input"],
+        json!({"location": "Paris", "unit": "celsius"})
+    );
     assert!(
         tool["tool_input_deltas"].as_u64().unwrap_or(0) >= 2,
         "{tool}"

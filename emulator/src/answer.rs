@@ -52,6 +52,17 @@ impl Reply {
         (!parts.is_empty()).then(|| parts.join(""))
     }
 
+    /// `text` in stream chunks of the reply's chunk size, each with its token count.
+    pub fn text_pieces(&self, text: &str) -> Vec<(String, u32)> {
+        text_chunks(text, self.stream.tokens_per_chunk)
+            .into_iter()
+            .map(|chunk| {
+                let n = tokens::count(&chunk);
+                (chunk, n)
+            })
+            .collect()
+    }
+
     /// The pause before a chunk of `chunk_tokens` tokens at the reply's pace.
     pub fn pause_for(&self, chunk_tokens: u32) -> Duration {
         match self.stream.tokens_per_second {

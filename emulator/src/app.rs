@@ -2,7 +2,7 @@
 //! through (body limit → authentication → model resolution → parsing → scenario → rendering).
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::Router;
 use axum::body::Body;
@@ -14,7 +14,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
 use futures::StreamExt;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::answer::{self, Reply};
 use crate::auth::{Authenticator, SignedRequest};
@@ -22,11 +22,11 @@ use crate::catalog::{self, Model};
 use crate::config::{Config, MAX_BODY_BYTES};
 use crate::converse;
 use crate::error::ApiError;
-use crate::eventstream;
+use crate::invoke;
 use crate::json;
 use crate::providers;
 use crate::scenario::ScenarioSet;
-use crate::stream::{self, Ending, Planned};
+use crate::stream::{self, Ending};
 use crate::turn::{Answer, Fault, Operation, Outcome, Turn};
 use crate::validate;
 
@@ -133,6 +133,7 @@ fn model_id_from_path(path: &str) -> String {
 
 fn new_request_id() -> String {
     let bytes: [u8; 16] = rand::random();
+    // 16 bytes are always 32 ASCII hex digits, so every slice below is in range.
     let hex = hex::encode(bytes);
     format!(
         "{}-{}-4{}-a{}-{}",
@@ -299,13 +300,7 @@ impl AppState {
                 Ok(stream::response(converse::stream_plan(&reply), ending))
             }
             Operation::InvokeModelWithResponseStream => {
-                let mut response =
-                    stream::response(native_stream_plan(&reply, model, request_id), ending);
-                response.headers_mut().insert(
-                    "X-Amzn-Bedrock-Content-Type",
-                    HeaderValue::from_static("application/json"),
-                );
-                Ok(response)
+                Ok(invoke::stream_response(&reply, model, request_id, ending))
             }
             // Mid-stream faults only shape streams; a plain call gets the answer.
             Operation::Converse => {
@@ -314,28 +309,7 @@ impl AppState {
             }
             Operation::InvokeModel | Operation::CountTokens => {
                 tokio::time::sleep(reply.latency).await;
-                let body = providers::render(&reply, model, &message_id(request_id));
-                let mut response = axum::Json(body).into_response();
-                let headers = response.headers_mut();
-                for (name, value) in [
-                    (
-                        "X-Amzn-Bedrock-Input-Token-Count",
-                        reply.input_tokens.to_string(),
-                    ),
-                    (
-                        "X-Amzn-Bedrock-Output-Token-Count",
-                        reply.output_tokens.to_string(),
-                    ),
-                    (
-                        "X-Amzn-Bedrock-Invocation-Latency",
-                        converse::millis(reply.latency).to_string(),
-                    ),
-                ] {
-                    if let Ok(value) = HeaderValue::from_str(&value) {
-                        headers.insert(name, value);
-                    }
-                }
-                Ok(response)
+                Ok(invoke::response(&reply, model, request_id))
             }
         }
     }
@@ -389,51 +363,4 @@ async fn read_body(parts: &Parts, body: Body) -> Result<Bytes, ApiError> {
         return Err(too_large());
     }
     Ok(Bytes::from(buffer))
-}
-
-fn message_id(request_id: &str) -> String {
-    format!(
-        "msg_bdrk_{}",
-        request_id.replace('-', "").get(..24).unwrap_or_default()
-    )
-}
-
-/// InvokeModelWithResponseStream frames: `chunk` events carrying base64 provider JSON, the last
-/// with `amazon-bedrock-invocationMetrics`.
-fn native_stream_plan(reply: &Reply, model: &Model, request_id: &str) -> Vec<Planned> {
-    let mut chunks = providers::stream_chunks(reply, model, &message_id(request_id));
-    let delays: Vec<Duration> = chunks
-        .iter()
-        .enumerate()
-        .map(|(i, (_, n))| {
-            if i == 0 {
-                reply.latency
-            } else {
-                reply.pause_for(*n)
-            }
-        })
-        .collect();
-    let total = delays.iter().sum::<Duration>();
-    if let Some((Value::Object(last), _)) = chunks.last_mut() {
-        last.insert(
-            "amazon-bedrock-invocationMetrics".to_string(),
-            json!({
-                "inputTokenCount": reply.input_tokens,
-                "outputTokenCount": reply.output_tokens,
-                "invocationLatency": converse::millis(total),
-                "firstByteLatency": converse::millis(reply.latency),
-            }),
-        );
-    }
-    chunks
-        .into_iter()
-        .zip(delays)
-        .map(|((chunk, _), delay)| Planned {
-            delay,
-            frame: eventstream::event(
-                "chunk",
-                &json!({ "bytes": BASE64.encode(chunk.to_string()) }),
-            ),
-        })
-        .collect()
 }

@@ -36,7 +36,8 @@ fn content_block(block: &AnswerBlock) -> Value {
     }
 }
 
-fn usage(reply: &Reply) -> Value {
+/// `{"inputTokens","outputTokens","totalTokens"}`, as Converse and Nova report usage.
+pub fn usage(reply: &Reply) -> Value {
     json!({
         "inputTokens": reply.input_tokens,
         "outputTokens": reply.output_tokens,
@@ -67,40 +68,32 @@ pub fn stream_plan(reply: &Reply) -> Vec<Planned> {
     let mut streamed = Duration::ZERO;
     for (index, block) in reply.blocks.iter().enumerate() {
         match block {
-            AnswerBlock::Text(text) => {
-                for chunk in answer::text_chunks(text, reply.stream.tokens_per_chunk) {
-                    let delay = reply.pause_for(tokens::count(&chunk));
+            AnswerBlock::Text(text) | AnswerBlock::Reasoning(text) => {
+                let reasoning = matches!(block, AnswerBlock::Reasoning(_));
+                for (chunk, n) in reply.text_pieces(text) {
+                    let delay = reply.pause_for(n);
                     streamed += delay;
+                    let delta = if reasoning {
+                        json!({ "reasoningContent": { "text": chunk } })
+                    } else {
+                        json!({ "text": chunk })
+                    };
                     push(
                         delay,
                         "contentBlockDelta",
-                        json!({
-                            "contentBlockIndex": index, "delta": { "text": chunk }
-                        }),
+                        json!({ "contentBlockIndex": index, "delta": delta }),
                     );
                 }
-            }
-            AnswerBlock::Reasoning(text) => {
-                for chunk in answer::text_chunks(text, reply.stream.tokens_per_chunk) {
-                    let delay = reply.pause_for(tokens::count(&chunk));
-                    streamed += delay;
+                if reasoning {
                     push(
-                        delay,
+                        Duration::ZERO,
                         "contentBlockDelta",
                         json!({
                             "contentBlockIndex": index,
-                            "delta": { "reasoningContent": { "text": chunk } }
+                            "delta": { "reasoningContent": { "signature": REASONING_SIGNATURE } }
                         }),
                     );
                 }
-                push(
-                    Duration::ZERO,
-                    "contentBlockDelta",
-                    json!({
-                        "contentBlockIndex": index,
-                        "delta": { "reasoningContent": { "signature": REASONING_SIGNATURE } }
-                    }),
-                );
             }
             AnswerBlock::ToolUse { id, name, input } => {
                 push(

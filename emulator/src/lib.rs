@@ -21,7 +21,8 @@
 //! # Run the binary
 //!
 //! `cargo run -p bedrock-local -- serve` prints one line with the address and the environment
-//! variables (`AWS_ENDPOINT_URL_BEDROCK_RUNTIME`, keys, region) that point any SDK at it.
+//! variables (`AWS_ENDPOINT_URL_BEDROCK_RUNTIME`, the keys, `AWS_REGION` and
+//! `AWS_DEFAULT_REGION`) that point any SDK at it.
 
 mod answer;
 mod app;
@@ -31,6 +32,7 @@ mod config;
 mod converse;
 mod error;
 mod eventstream;
+mod invoke;
 mod json;
 mod providers;
 pub mod scenario;

@@ -14,6 +14,26 @@ fn body() -> Vec<u8> {
     converse_body("hello there").to_string().into_bytes()
 }
 
+/// A Nova Converse request signed with this key pair at `time`.
+fn converse_signed(access_key: &str, secret: &str, time: SystemTime) -> Request<Body> {
+    signed_at(
+        &path(NOVA, "converse"),
+        &body(),
+        &[],
+        access_key,
+        secret,
+        time,
+    )
+}
+
+/// A Nova Converse request that authenticates with a bearer token.
+fn converse_with_bearer(token: &str) -> Request<Body> {
+    Request::post(path(NOVA, "converse"))
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::from(body()))
+        .unwrap()
+}
+
 #[tokio::test]
 async fn request_without_authorization_is_missing_authentication_token() {
     let request = Request::post(path(NOVA, "converse"))
@@ -27,14 +47,7 @@ async fn request_without_authorization_is_missing_authentication_token() {
 
 #[tokio::test]
 async fn unknown_access_key_is_unrecognized_client() {
-    let request = signed_at(
-        &path(NOVA, "converse"),
-        &body(),
-        &[],
-        "AKIAUNKNOWN000000000",
-        SECRET_KEY,
-        SystemTime::now(),
-    );
+    let request = converse_signed("AKIAUNKNOWN000000000", SECRET_KEY, SystemTime::now());
     let reply = send(router(), request).await;
     assert_eq!(reply.status, 403);
     assert_eq!(reply.error_code(), "UnrecognizedClientException");
@@ -42,14 +55,7 @@ async fn unknown_access_key_is_unrecognized_client() {
 
 #[tokio::test]
 async fn wrong_secret_is_invalid_signature() {
-    let request = signed_at(
-        &path(NOVA, "converse"),
-        &body(),
-        &[],
-        ACCESS_KEY,
-        "not-the-secret",
-        SystemTime::now(),
-    );
+    let request = converse_signed(ACCESS_KEY, "not-the-secret", SystemTime::now());
     let reply = send(router(), request).await;
     assert_eq!(reply.status, 403);
     assert_eq!(reply.error_code(), "InvalidSignatureException");
@@ -93,18 +99,7 @@ async fn unsigned_header_added_after_signing_is_ignored() {
 #[tokio::test]
 async fn clock_skew_beyond_five_minutes_is_refused_both_ways() {
     let past = SystemTime::now() - Duration::from_secs(6 * 60);
-    let reply = send(
-        router(),
-        signed_at(
-            &path(NOVA, "converse"),
-            &body(),
-            &[],
-            ACCESS_KEY,
-            SECRET_KEY,
-            past,
-        ),
-    )
-    .await;
+    let reply = send(router(), converse_signed(ACCESS_KEY, SECRET_KEY, past)).await;
     assert_eq!(reply.error_code(), "InvalidSignatureException");
     assert!(
         reply.message().starts_with("Signature expired"),
@@ -112,18 +107,7 @@ async fn clock_skew_beyond_five_minutes_is_refused_both_ways() {
         reply.message()
     );
     let future = SystemTime::now() + Duration::from_secs(6 * 60);
-    let reply = send(
-        router(),
-        signed_at(
-            &path(NOVA, "converse"),
-            &body(),
-            &[],
-            ACCESS_KEY,
-            SECRET_KEY,
-            future,
-        ),
-    )
-    .await;
+    let reply = send(router(), converse_signed(ACCESS_KEY, SECRET_KEY, future)).await;
     assert_eq!(reply.error_code(), "InvalidSignatureException");
     assert!(
         reply.message().starts_with("Signature not yet current"),
@@ -135,18 +119,7 @@ async fn clock_skew_beyond_five_minutes_is_refused_both_ways() {
 #[tokio::test]
 async fn clock_skew_within_five_minutes_is_accepted() {
     let past = SystemTime::now() - Duration::from_secs(4 * 60);
-    let reply = send(
-        router(),
-        signed_at(
-            &path(NOVA, "converse"),
-            &body(),
-            &[],
-            ACCESS_KEY,
-            SECRET_KEY,
-            past,
-        ),
-    )
-    .await;
+    let reply = send(router(), converse_signed(ACCESS_KEY, SECRET_KEY, past)).await;
     assert_eq!(reply.status, 200);
 }
 
@@ -187,51 +160,26 @@ async fn boto3_style_header_set_with_content_sha256_verifies() {
 
 #[tokio::test]
 async fn signature_scoped_to_another_service_is_refused() {
-    let payload = body();
-    let identity =
-        aws_credential_types::Credentials::new(ACCESS_KEY, SECRET_KEY, None, None, "t").into();
-    let params = aws_sigv4::sign::v4::SigningParams::builder()
-        .identity(&identity)
-        .region("us-east-1")
-        .name("s3")
-        .time(SystemTime::now())
-        .settings(aws_sigv4::http_request::SigningSettings::default())
-        .build()
-        .unwrap()
-        .into();
-    let p = path(NOVA, "converse");
-    let uri = format!("http://127.0.0.1:4000{p}");
-    let signable = aws_sigv4::http_request::SignableRequest::new(
-        "POST",
-        &uri,
-        [("host", "127.0.0.1:4000")].into_iter(),
-        aws_sigv4::http_request::SignableBody::Bytes(&payload),
-    )
-    .unwrap();
-    let (instructions, _) = aws_sigv4::http_request::sign(signable, &params)
-        .unwrap()
-        .into_parts();
-    let mut request = Request::post(p)
-        .header("host", "127.0.0.1:4000")
-        .body(Body::from(payload))
-        .unwrap();
-    instructions.apply_to_request_http1x(&mut request);
+    let request = signed_for_service(
+        "s3",
+        &path(NOVA, "converse"),
+        &body(),
+        &[],
+        ACCESS_KEY,
+        SECRET_KEY,
+        SystemTime::now(),
+    );
     let reply = send(router(), request).await;
     assert_eq!(reply.error_code(), "InvalidSignatureException");
 }
 
 #[tokio::test]
 async fn configured_bearer_token_is_accepted_and_another_is_not() {
-    let ok = Request::post(path(NOVA, "converse"))
-        .header("authorization", format!("Bearer {BEARER}"))
-        .body(Body::from(body()))
-        .unwrap();
-    assert_eq!(send(router(), ok).await.status, 200);
-    let wrong = Request::post(path(NOVA, "converse"))
-        .header("authorization", "Bearer something-else")
-        .body(Body::from(body()))
-        .unwrap();
-    let reply = send(router(), wrong).await;
+    assert_eq!(
+        send(router(), converse_with_bearer(BEARER)).await.status,
+        200
+    );
+    let reply = send(router(), converse_with_bearer("something-else")).await;
     assert_eq!(
         (reply.status.as_u16(), reply.error_code().as_str()),
         (403, "UnrecognizedClientException")

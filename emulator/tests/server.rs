@@ -10,6 +10,29 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 
+/// Write `request`'s head and then `body` to a fresh connection by hand; the reader starts at
+/// the response's status line.
+fn send_over_tcp(
+    addr: SocketAddr,
+    request: axum::http::Request<axum::body::Body>,
+    body: &[u8],
+) -> BufReader<TcpStream> {
+    let (parts, _) = request.into_parts();
+    let mut head = format!(
+        "POST {} HTTP/1.1\r\ncontent-length: {}\r\n",
+        parts.uri,
+        body.len()
+    );
+    for (name, value) in &parts.headers {
+        head.push_str(&format!("{name}: {}\r\n", value.to_str().unwrap()));
+    }
+    head.push_str("\r\n");
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    BufReader::new(stream)
+}
+
 fn http_status(addr: SocketAddr) -> Option<String> {
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_millis(500)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
@@ -67,25 +90,9 @@ fn stop_returns_even_with_a_stalled_stream_open() {
     .unwrap();
     let endpoint = bedrock_local::start(common::config().scenarios(scenarios)).unwrap();
     let addr = endpoint.addr();
-    let request = common::signed_json(
-        &common::path(common::NOVA, "converse-stream"),
-        &common::converse_body("x"),
-    );
-    let (parts, body) = request.into_parts();
-    let body = futures::executor::block_on(axum::body::to_bytes(body, usize::MAX)).unwrap();
-    let mut head = format!(
-        "POST {} HTTP/1.1\r\ncontent-length: {}\r\n",
-        parts.uri,
-        body.len()
-    );
-    for (name, value) in &parts.headers {
-        head.push_str(&format!("{name}: {}\r\n", value.to_str().unwrap()));
-    }
-    head.push_str("\r\n");
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream.write_all(head.as_bytes()).unwrap();
-    stream.write_all(&body).unwrap();
-    let mut reader = BufReader::new(stream);
+    let body = common::converse_body("x").to_string().into_bytes();
+    let request = common::signed(&common::path(common::NOVA, "converse-stream"), &body);
+    let mut reader = send_over_tcp(addr, request, &body);
     let mut status = String::new();
     reader.read_line(&mut status).unwrap();
     assert!(status.starts_with("HTTP/1.1 200"), "{status}");
@@ -207,20 +214,9 @@ fn oversized_body_is_read_to_the_end_and_answered_not_reset() {
     let endpoint = bedrock_local::start(common::config()).unwrap();
     let body = vec![b' '; bedrock_local::MAX_BODY_BYTES + 1024];
     let request = common::signed(&common::path(common::NOVA, "converse"), &body);
-    let (parts, _) = request.into_parts();
-    let mut head = format!(
-        "POST {} HTTP/1.1\r\ncontent-length: {}\r\n",
-        parts.uri,
-        body.len()
-    );
-    for (name, value) in &parts.headers {
-        head.push_str(&format!("{name}: {}\r\n", value.to_str().unwrap()));
-    }
-    head.push_str("\r\n");
-    let mut stream = TcpStream::connect(endpoint.addr()).unwrap();
-    stream.write_all(head.as_bytes()).unwrap();
-    stream.write_all(&body).unwrap();
     let mut status = String::new();
-    BufReader::new(stream).read_line(&mut status).unwrap();
+    send_over_tcp(endpoint.addr(), request, &body)
+        .read_line(&mut status)
+        .unwrap();
     assert!(status.starts_with("HTTP/1.1 413"), "{status}");
 }

@@ -4,24 +4,18 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_sdk_bedrockruntime::Client;
-use aws_sdk_bedrockruntime::config::Credentials;
 use aws_sdk_bedrockruntime::error::ProvideErrorMetadata;
 
-use crate::messages::{answer_text, user};
+use crate::messages::{answer_text, ask_nova, refusal, user};
 use crate::streaming::collect_stream;
-use crate::{NOVA, TestResult, client, endpoint};
+use crate::{NOVA, TestResult, client, endpoint, own_keys, sdk_config};
 
 #[tokio::test]
 async fn throttled_twice_succeeds_on_the_third_attempt() -> TestResult {
     let ep = endpoint()?;
-    let out = client(&ep)
-        .await
-        .converse()
-        .model_id(NOVA)
-        .messages(user("throttle twice")?)
+    let out = ask_nova(&client(&ep).await, "throttle twice")?
         .send()
         .await?;
     assert_eq!(answer_text(&out), "Made it on attempt three.");
@@ -33,27 +27,14 @@ async fn throttled_five_times_fails_after_three_attempts_then_next_call_succeeds
 -> TestResult {
     let ep = endpoint()?;
     let c = client(&ep).await;
-    let err = c
-        .converse()
-        .model_id(NOVA)
-        .messages(user("throttle five")?)
-        .send()
-        .await
-        .err()
-        .ok_or("accepted")?
-        .into_service_error();
+    let err = refusal(ask_nova(&c, "throttle five")?.send().await)?;
     assert!(err.is_throttling_exception(), "{err:?}");
     assert_eq!(
         err.message(),
         Some("Too many requests, please wait before trying again.")
     );
     // The first call made exactly 3 attempts: attempts 4 and 5 are throttled, the 6th answers.
-    let out = c
-        .converse()
-        .model_id(NOVA)
-        .messages(user("throttle five")?)
-        .send()
-        .await?;
+    let out = ask_nova(&c, "throttle five")?.send().await?;
     assert_eq!(answer_text(&out), "Made it after five throttles.");
     Ok(())
 }
@@ -62,49 +43,20 @@ async fn throttled_five_times_fails_after_three_attempts_then_next_call_succeeds
 async fn injected_exceptions_reach_the_sdk_as_modelled_errors() -> TestResult {
     let ep = endpoint()?;
     let c = client(&ep).await;
-    let denied = c
-        .converse()
-        .model_id(NOVA)
-        .messages(user("access denied")?)
-        .send()
-        .await
-        .err()
-        .ok_or("accepted")?
-        .into_service_error();
+    let denied = refusal(ask_nova(&c, "access denied")?.send().await)?;
     assert!(denied.is_access_denied_exception(), "{denied:?}");
     assert_eq!(
         denied.message(),
         Some("You don't have access to the model with the specified model ID.")
     );
-    let recovered = c
-        .converse()
-        .model_id(NOVA)
-        .messages(user("server error once")?)
-        .send()
-        .await?;
+    let recovered = ask_nova(&c, "server error once")?.send().await?;
     assert_eq!(answer_text(&recovered), "Recovered after a 500.");
-    let unavailable = c
-        .converse()
-        .model_id(NOVA)
-        .messages(user("always unavailable")?)
-        .send()
-        .await
-        .err()
-        .ok_or("accepted")?
-        .into_service_error();
+    let unavailable = refusal(ask_nova(&c, "always unavailable")?.send().await)?;
     assert!(
         unavailable.is_service_unavailable_exception(),
         "{unavailable:?}"
     );
-    let timeout = c
-        .converse()
-        .model_id(NOVA)
-        .messages(user("time out")?)
-        .send()
-        .await
-        .err()
-        .ok_or("accepted")?
-        .into_service_error();
+    let timeout = refusal(ask_nova(&c, "time out")?.send().await)?;
     assert!(timeout.is_model_timeout_exception(), "{timeout:?}");
     Ok(())
 }
@@ -149,16 +101,8 @@ async fn stalled_stream_delivers_some_events_then_goes_silent() -> TestResult {
 #[tokio::test]
 async fn rule_counters_are_per_endpoint_and_shared_by_all_clients() -> TestResult {
     let ep = endpoint()?;
-    let no_retry = aws_config::defaults(BehaviorVersion::latest())
-        .region("us-east-1")
-        .endpoint_url(ep.endpoint_url())
-        .credentials_provider(Credentials::new(
-            &ep.credentials().access_key_id,
-            &ep.credentials().secret_access_key,
-            None,
-            None,
-            "t",
-        ))
+    let no_retry = sdk_config(&ep)
+        .credentials_provider(own_keys(&ep))
         .retry_config(RetryConfig::disabled())
         .load()
         .await;
@@ -166,13 +110,7 @@ async fn rule_counters_are_per_endpoint_and_shared_by_all_clients() -> TestResul
     let second = Client::new(&no_retry);
     let mut outcomes = HashMap::new();
     for c in [&first, &second, &first] {
-        let ok = c
-            .converse()
-            .model_id(NOVA)
-            .messages(user("throttle twice")?)
-            .send()
-            .await
-            .is_ok();
+        let ok = ask_nova(c, "throttle twice")?.send().await.is_ok();
         *outcomes.entry(ok).or_insert(0) += 1;
     }
     assert_eq!(outcomes.get(&false), Some(&2));

@@ -1,24 +1,33 @@
 //! Building requests and reading answers: messages, the workshop's tool, SDK Documents,
-//! and the endpoint's token counts.
+//! refusals, and the endpoint's token counts.
 
+use aws_sdk_bedrockruntime::Client;
+use aws_sdk_bedrockruntime::error::SdkError;
 use aws_sdk_bedrockruntime::operation::converse::ConverseOutput;
+use aws_sdk_bedrockruntime::operation::converse::builders::ConverseFluentBuilder;
 use aws_sdk_bedrockruntime::types::{
     ContentBlock, ConversationRole, Message, Tool, ToolConfiguration, ToolInputSchema,
     ToolSpecification,
 };
+use aws_smithy_runtime_api::client::result::CreateUnhandledError;
 use aws_smithy_types::Document;
 use serde_json::{Value, json};
 
-pub(crate) fn user(text: &str) -> Result<Message, Box<dyn std::error::Error + Send + Sync>> {
+use crate::{NOVA, TestError};
+
+pub(crate) fn user(text: &str) -> Result<Message, TestError> {
     Ok(Message::builder()
         .role(ConversationRole::User)
         .content(ContentBlock::Text(text.into()))
         .build()?)
 }
 
-pub(crate) fn assistant(
-    blocks: Vec<ContentBlock>,
-) -> Result<Message, Box<dyn std::error::Error + Send + Sync>> {
+/// A Converse request to Nova with one user message; add to it, then `send()`.
+pub(crate) fn ask_nova(client: &Client, text: &str) -> Result<ConverseFluentBuilder, TestError> {
+    Ok(client.converse().model_id(NOVA).messages(user(text)?))
+}
+
+pub(crate) fn assistant(blocks: Vec<ContentBlock>) -> Result<Message, TestError> {
     Ok(Message::builder()
         .role(ConversationRole::Assistant)
         .set_content(Some(blocks))
@@ -26,8 +35,7 @@ pub(crate) fn assistant(
 }
 
 /// The `get_weather` tool of the workshop.
-pub(crate) fn weather_tools() -> Result<ToolConfiguration, Box<dyn std::error::Error + Send + Sync>>
-{
+pub(crate) fn weather_tools() -> Result<ToolConfiguration, TestError> {
     let schema = to_document(&json!({
         "type": "object",
         "properties": {"location": {"type": "string", "description": "The city name to get weather for"}},
@@ -104,4 +112,13 @@ pub(crate) fn answer_text(output: &ConverseOutput) -> String {
                 .join("")
         })
         .unwrap_or_default()
+}
+
+/// The service error a call was refused with; an error when the call was accepted.
+pub(crate) fn refusal<O, E, R>(result: Result<O, SdkError<E, R>>) -> Result<E, TestError>
+where
+    E: std::error::Error + Send + Sync + CreateUnhandledError + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    Ok(result.err().ok_or("accepted")?.into_service_error())
 }

@@ -9,19 +9,15 @@ use aws_sdk_bedrockruntime::types::{
 use bedrock_local::{Config, ScenarioSet};
 use serde_json::json;
 
-use crate::messages::{answer_text, from_document, to_document, tokens, user, weather_tools};
+use crate::messages::{
+    answer_text, ask_nova, from_document, to_document, tokens, user, weather_tools,
+};
 use crate::{HAIKU, NOVA, TestResult, client, endpoint};
 
 #[tokio::test]
 async fn converse_returns_the_scenario_text_with_usage_and_metrics() -> TestResult {
     let ep = endpoint()?;
-    let out = client(&ep)
-        .await
-        .converse()
-        .model_id(NOVA)
-        .messages(user("hello there")?)
-        .send()
-        .await?;
+    let out = ask_nova(&client(&ep).await, "hello there")?.send().await?;
     assert_eq!(
         answer_text(&out),
         "Hello from a scenario rule, streamed to you in several small pieces."
@@ -94,11 +90,7 @@ async fn converse_tool_round_trip_calls_the_tool_then_answers_from_its_result() 
 #[tokio::test]
 async fn converse_cuts_at_max_tokens_and_says_so() -> TestResult {
     let ep = endpoint()?;
-    let out = client(&ep)
-        .await
-        .converse()
-        .model_id(NOVA)
-        .messages(user("long answer please")?)
+    let out = ask_nova(&client(&ep).await, "long answer please")?
         .inference_config(InferenceConfiguration::builder().max_tokens(5).build())
         .send()
         .await?;
@@ -111,15 +103,12 @@ async fn converse_cuts_at_max_tokens_and_says_so() -> TestResult {
 #[tokio::test]
 async fn unscripted_request_gets_the_marked_fallback() -> TestResult {
     let ep = bedrock_local::start(Config::default().scenarios(ScenarioSet::empty()))?;
-    let out = client(&ep)
-        .await
-        .converse()
-        .model_id(NOVA)
-        .messages(user(
-            "Summarize in one sentence: Rust is fast. Rust is safe. Cats sleep a lot.",
-        )?)
-        .send()
-        .await?;
+    let out = ask_nova(
+        &client(&ep).await,
+        "Summarize in one sentence: Rust is fast. Rust is safe. Cats sleep a lot.",
+    )?
+    .send()
+    .await?;
     assert_eq!(answer_text(&out), "[bedrock-local] Rust is fast.");
     Ok(())
 }
@@ -156,10 +145,7 @@ async fn count_tokens_agrees_with_converse_usage() -> TestResult {
         .input(CountTokensInput::Converse(request))
         .send()
         .await?;
-    let out = client
-        .converse()
-        .model_id(NOVA)
-        .messages(user("hello there, how many tokens is this?")?)
+    let out = ask_nova(&client, "hello there, how many tokens is this?")?
         .system(SystemContentBlock::Text("Be brief.".into()))
         .send()
         .await?;

@@ -11,7 +11,7 @@ use aws_sdk_bedrockruntime::types::{
 use serde_json::{Value, json};
 
 use crate::messages::{tokens, user, weather_tools};
-use crate::{HAIKU, NOVA, SONNET_37, TestResult, client, endpoint};
+use crate::{HAIKU, NOVA, SONNET_37, TestError, TestResult, client, endpoint};
 
 /// Everything a ConverseStream delivered, until the end or the first error.
 #[derive(Debug, Default)]
@@ -32,7 +32,7 @@ pub(crate) async fn collect_stream(
     model: &str,
     message: Message,
     tools: Option<ToolConfiguration>,
-) -> Result<Streamed, Box<dyn std::error::Error + Send + Sync>> {
+) -> Result<Streamed, TestError> {
     let mut output = client
         .converse_stream()
         .model_id(model)

@@ -10,8 +10,8 @@ use aws_sdk_bedrockruntime::types::{
 };
 use serde_json::json;
 
-use crate::messages::{assistant, to_document, user, weather_tools};
-use crate::{HAIKU, NOVA, TestResult, client, endpoint};
+use crate::messages::{ask_nova, assistant, refusal, to_document, user, weather_tools};
+use crate::{HAIKU, NOVA, TestError, TestResult, client, endpoint};
 
 /// The ValidationException message a Converse request gets.
 async fn converse_rejection(request: ConverseFluentBuilder) -> String {
@@ -42,7 +42,7 @@ async fn validation_errors_carry_bedrock_messages() -> TestResult {
     let result = |id: &str,
                   status: ToolResultStatus,
                   content: Vec<ToolResultContentBlock>|
-     -> Result<ContentBlock, Box<dyn std::error::Error + Send + Sync>> {
+     -> Result<ContentBlock, TestError> {
         Ok(ContentBlock::ToolResult(
             ToolResultBlock::builder()
                 .tool_use_id(id)
@@ -78,16 +78,11 @@ async fn validation_errors_carry_bedrock_messages() -> TestResult {
             "ValidationException: A conversation must start with a user message. Try again with a conversation that starts with a user message.",
         ),
         (
-            c.converse()
-                .model_id(NOVA)
-                .messages(user("a")?)
-                .messages(user("b")?),
+            ask_nova(&c, "a")?.messages(user("b")?),
             "ValidationException: A conversation must alternate between user and assistant roles. Make sure the conversation alternates between user and assistant roles and try again.",
         ),
         (
-            c.converse()
-                .model_id(NOVA)
-                .messages(user("a")?)
+            ask_nova(&c, "a")?
                 .messages(assistant(vec![tool_use.clone()])?)
                 .messages(user_blocks(vec![result(
                     "tooluse_abc",
@@ -145,7 +140,7 @@ async fn validation_errors_carry_bedrock_messages() -> TestResult {
             "ValidationException: This model doesn't support tool use.",
         ),
         (
-            c.converse().model_id(NOVA).messages(user("")?),
+            ask_nova(&c, "")?,
             "ValidationException: The text field in the ContentBlock object at messages.0.content.0 is blank. Add text to the text field, and try again.",
         ),
     ];
@@ -160,9 +155,7 @@ async fn out_of_range_and_forbidden_sampling_parameters_are_rejected() -> TestRe
     let ep = endpoint()?;
     let c = client(&ep).await;
     let too_hot = converse_rejection(
-        c.converse()
-            .model_id(NOVA)
-            .messages(user("hi")?)
+        ask_nova(&c, "hi")?
             .inference_config(InferenceConfiguration::builder().temperature(1.5).build()),
     )
     .await;
@@ -195,10 +188,7 @@ async fn capability_limits_of_a_model_are_enforced() -> TestResult {
     let ep = endpoint()?;
     let c = client(&ep).await;
     let low_top_p = converse_rejection(
-        c.converse()
-            .model_id(NOVA)
-            .messages(user("hi")?)
-            .inference_config(InferenceConfiguration::builder().top_p(-0.5).build()),
+        ask_nova(&c, "hi")?.inference_config(InferenceConfiguration::builder().top_p(-0.5).build()),
     )
     .await;
     assert_eq!(
@@ -217,16 +207,14 @@ async fn capability_limits_of_a_model_are_enforced() -> TestResult {
         titan_system,
         "ValidationException: This model doesn't support system messages."
     );
-    let llama_stream_tools = c
-        .converse_stream()
-        .model_id("us.meta.llama3-1-70b-instruct-v1:0")
-        .messages(user("Weather in Paris?")?)
-        .tool_config(weather_tools()?)
-        .send()
-        .await
-        .err()
-        .ok_or("accepted")?
-        .into_service_error();
+    let llama_stream_tools = refusal(
+        c.converse_stream()
+            .model_id("us.meta.llama3-1-70b-instruct-v1:0")
+            .messages(user("Weather in Paris?")?)
+            .tool_config(weather_tools()?)
+            .send()
+            .await,
+    )?;
     assert_eq!(
         llama_stream_tools.message(),
         Some("This model doesn't support tool use in streaming mode.")
@@ -238,17 +226,16 @@ async fn capability_limits_of_a_model_are_enforced() -> TestResult {
 async fn oversized_body_gets_a_clear_error_not_a_dropped_connection() -> TestResult {
     let ep = endpoint()?;
     let huge = json!({"inputText": "x".repeat(bedrock_local::MAX_BODY_BYTES + 1024)});
-    let err = client(&ep)
-        .await
-        .invoke_model()
-        .model_id("amazon.titan-text-express-v1")
-        .content_type("application/json")
-        .body(Blob::new(serde_json::to_vec(&huge)?))
-        .send()
-        .await
-        .err()
-        .ok_or("accepted")?
-        .into_service_error();
+    let err = refusal(
+        client(&ep)
+            .await
+            .invoke_model()
+            .model_id("amazon.titan-text-express-v1")
+            .content_type("application/json")
+            .body(Blob::new(serde_json::to_vec(&huge)?))
+            .send()
+            .await,
+    )?;
     // The SDK must see the answer: a server that answers before reading the body and closes
     // the connection makes the client fail with a broken pipe instead.
     assert!(err.is_validation_exception(), "{err:?}");
@@ -272,16 +259,14 @@ async fn invoke_model_rejects_malformed_json_and_another_providers_body() -> Tes
         b"{not json".to_vec(),
         serde_json::to_vec(&json!({"inputText": "titan body sent to Claude"}))?,
     ] {
-        let err = c
-            .invoke_model()
-            .model_id(HAIKU)
-            .content_type("application/json")
-            .body(Blob::new(body))
-            .send()
-            .await
-            .err()
-            .ok_or("accepted")?
-            .into_service_error();
+        let err = refusal(
+            c.invoke_model()
+                .model_id(HAIKU)
+                .content_type("application/json")
+                .body(Blob::new(body))
+                .send()
+                .await,
+        )?;
         assert!(err.is_validation_exception(), "{err:?}");
         messages.push(err.message().unwrap_or_default().to_string());
     }

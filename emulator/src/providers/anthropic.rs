@@ -2,7 +2,8 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Native, check_keys, integer_member, malformed, number_member, strings_member};
+use super::Native;
+use super::schema::{check_keys, integer_member, malformed, number_member, strings_member};
 use crate::answer::{Reply, json_fragments};
 use crate::catalog::Model;
 use crate::error::ApiError;
@@ -223,14 +224,16 @@ pub(super) fn stream_chunks(reply: &Reply, model: &Model, message_id: &str) -> V
         let (start, deltas): (Value, Vec<(Value, u32)>) = match block {
             AnswerBlock::Text(text) => (
                 json!({ "type": "text", "text": "" }),
-                super::text_pieces(text, reply)
+                reply
+                    .text_pieces(text)
                     .into_iter()
                     .map(|(c, n)| (json!({ "type": "text_delta", "text": c }), n))
                     .collect(),
             ),
             AnswerBlock::Reasoning(text) => (
                 json!({ "type": "thinking", "thinking": "" }),
-                super::text_pieces(text, reply)
+                reply
+                    .text_pieces(text)
                     .into_iter()
                     .map(|(c, n)| (json!({ "type": "thinking_delta", "thinking": c }), n))
                     .chain(std::iter::once((

@@ -1,8 +1,10 @@
 //! DeepSeek-R1 prompt bodies (`<｜User｜>...<｜Assistant｜><think>`), answers as `choices`.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
-use super::{Native, check_keys, completion_stop, integer_member, number_member, strings_member};
+use super::Native;
+use super::completion::{checked_prompt, prompt_messages, text_list_body, text_list_chunks};
+use super::schema::{integer_member, strings_member};
 use crate::answer::Reply;
 use crate::error::ApiError;
 use crate::turn::Role;
@@ -14,10 +16,7 @@ const USER: &str = "<\u{ff5c}User\u{ff5c}>";
 const ASSISTANT: &str = "<\u{ff5c}Assistant\u{ff5c}>";
 
 pub(super) fn parse(map: &Map<String, Value>) -> Result<Native, ApiError> {
-    check_keys(map, ALLOWED, &["prompt"])?;
-    let prompt = super::string_member(map, "prompt")?;
-    number_member(map, "temperature", 0.0, 1.0)?;
-    number_member(map, "top_p", 0.0, 1.0)?;
+    let prompt = checked_prompt(map, ALLOWED)?;
     let body = prompt.replace(BEGIN, "").replace(END, "");
     let mut turns = Vec::new();
     let mut system = None;
@@ -38,7 +37,7 @@ pub(super) fn parse(map: &Map<String, Value>) -> Result<Native, ApiError> {
     }
     Ok(Native {
         system,
-        messages: super::prompt_messages(&body, turns)?,
+        messages: prompt_messages(&body, turns)?,
         tools: Vec::new(),
         max_tokens: integer_member(map, "max_tokens")?,
         stop_sequences: strings_member(map, "stop")?,
@@ -54,28 +53,9 @@ fn completion(reply: &Reply) -> String {
 }
 
 pub(super) fn render(reply: &Reply) -> Value {
-    json!({ "choices": [{ "text": completion(reply), "stop_reason": completion_stop(reply.stop_reason) }] })
+    text_list_body("choices", completion(reply), reply)
 }
 
 pub(super) fn stream_chunks(reply: &Reply) -> Vec<(Value, u32)> {
-    let pieces = super::text_pieces(&completion(reply), reply);
-    let count = pieces.len();
-    let mut chunks: Vec<(Value, u32)> = pieces
-        .into_iter()
-        .enumerate()
-        .map(|(i, (text, n))| {
-            let stop = (i + 1 == count).then(|| completion_stop(reply.stop_reason));
-            (
-                json!({ "choices": [{ "text": text, "stop_reason": stop }] }),
-                n,
-            )
-        })
-        .collect();
-    if chunks.is_empty() {
-        chunks.push((
-            json!({ "choices": [{ "text": "", "stop_reason": completion_stop(reply.stop_reason) }] }),
-            0,
-        ));
-    }
-    chunks
+    text_list_chunks("choices", &completion(reply), reply)
 }

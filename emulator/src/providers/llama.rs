@@ -2,7 +2,9 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Native, check_keys, completion_stop, integer_member, number_member};
+use super::Native;
+use super::completion::{checked_prompt, completion_chunks, completion_stop, prompt_messages};
+use super::schema::integer_member;
 use crate::answer::Reply;
 use crate::error::ApiError;
 use crate::turn::Role;
@@ -13,10 +15,7 @@ const HEADER_END: &str = "<|end_header_id|>";
 const END_OF_TURN: &str = "<|eot_id|>";
 
 pub(super) fn parse(map: &Map<String, Value>) -> Result<Native, ApiError> {
-    check_keys(map, ALLOWED, &["prompt"])?;
-    let prompt = super::string_member(map, "prompt")?;
-    number_member(map, "temperature", 0.0, 1.0)?;
-    number_member(map, "top_p", 0.0, 1.0)?;
+    let prompt = checked_prompt(map, ALLOWED)?;
     let mut system = None;
     let mut turns = Vec::new();
     // Each turn is `<|start_header_id|>role<|end_header_id|>\n\ntext<|eot_id|>`.
@@ -40,7 +39,7 @@ pub(super) fn parse(map: &Map<String, Value>) -> Result<Native, ApiError> {
     let plain = prompt.replace("<|begin_of_text|>", "");
     Ok(Native {
         system: system.filter(|s| !s.is_empty()),
-        messages: super::prompt_messages(&plain, turns)?,
+        messages: prompt_messages(&plain, turns)?,
         tools: Vec::new(),
         max_tokens: integer_member(map, "max_gen_len")?,
         stop_sequences: Vec::new(),
@@ -57,33 +56,12 @@ pub(super) fn render(reply: &Reply) -> Value {
 }
 
 pub(super) fn stream_chunks(reply: &Reply) -> Vec<(Value, u32)> {
-    let pieces = super::text_pieces(&reply.text(), reply);
-    let count = pieces.len();
-    let mut sent = 0u32;
-    let mut chunks: Vec<(Value, u32)> = pieces
-        .into_iter()
-        .enumerate()
-        .map(|(i, (text, n))| {
-            sent = sent.saturating_add(n);
-            let prompt_tokens = (i == 0).then_some(reply.input_tokens);
-            let stop = (i + 1 == count).then(|| completion_stop(reply.stop_reason));
-            (
-                json!({
-                    "generation": text, "prompt_token_count": prompt_tokens,
-                    "generation_token_count": sent, "stop_reason": stop,
-                }),
-                n,
-            )
+    completion_chunks(&reply.text(), reply, |piece| {
+        json!({
+            "generation": piece.text,
+            "prompt_token_count": piece.first.then_some(reply.input_tokens),
+            "generation_token_count": piece.sent,
+            "stop_reason": piece.last.then(|| completion_stop(reply.stop_reason)),
         })
-        .collect();
-    if chunks.is_empty() {
-        chunks.push((
-            json!({
-                "generation": "", "prompt_token_count": reply.input_tokens,
-                "generation_token_count": 0, "stop_reason": completion_stop(reply.stop_reason),
-            }),
-            0,
-        ));
-    }
-    chunks
+    })
 }

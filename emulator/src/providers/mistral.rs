@@ -1,8 +1,10 @@
 //! Mistral prompt bodies (`<s>[INST] ... [/INST]`), answers as `outputs`.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
-use super::{Native, check_keys, completion_stop, integer_member, number_member, strings_member};
+use super::Native;
+use super::completion::{checked_prompt, prompt_messages, text_list_body, text_list_chunks};
+use super::schema::{integer_member, strings_member};
 use crate::answer::Reply;
 use crate::error::ApiError;
 use crate::turn::Role;
@@ -17,10 +19,7 @@ const ALLOWED: &[&str] = &[
 ];
 
 pub(super) fn parse(map: &Map<String, Value>) -> Result<Native, ApiError> {
-    check_keys(map, ALLOWED, &["prompt"])?;
-    let prompt = super::string_member(map, "prompt")?;
-    number_member(map, "temperature", 0.0, 1.0)?;
-    number_member(map, "top_p", 0.0, 1.0)?;
+    let prompt = checked_prompt(map, ALLOWED)?;
     let body = prompt.replace("<s>", "").replace("</s>", "");
     let mut turns = Vec::new();
     // `[INST] user [/INST] assistant [INST] user [/INST]`
@@ -31,7 +30,7 @@ pub(super) fn parse(map: &Map<String, Value>) -> Result<Native, ApiError> {
     }
     Ok(Native {
         system: None,
-        messages: super::prompt_messages(&body, turns)?,
+        messages: prompt_messages(&body, turns)?,
         tools: Vec::new(),
         max_tokens: integer_member(map, "max_tokens")?,
         stop_sequences: strings_member(map, "stop")?,
@@ -39,28 +38,9 @@ pub(super) fn parse(map: &Map<String, Value>) -> Result<Native, ApiError> {
 }
 
 pub(super) fn render(reply: &Reply) -> Value {
-    json!({ "outputs": [{ "text": reply.text(), "stop_reason": completion_stop(reply.stop_reason) }] })
+    text_list_body("outputs", reply.text(), reply)
 }
 
 pub(super) fn stream_chunks(reply: &Reply) -> Vec<(Value, u32)> {
-    let pieces = super::text_pieces(&reply.text(), reply);
-    let count = pieces.len();
-    let mut chunks: Vec<(Value, u32)> = pieces
-        .into_iter()
-        .enumerate()
-        .map(|(i, (text, n))| {
-            let stop = (i + 1 == count).then(|| completion_stop(reply.stop_reason));
-            (
-                json!({ "outputs": [{ "text": text, "stop_reason": stop }] }),
-                n,
-            )
-        })
-        .collect();
-    if chunks.is_empty() {
-        chunks.push((
-            json!({ "outputs": [{ "text": "", "stop_reason": completion_stop(reply.stop_reason) }] }),
-            0,
-        ));
-    }
-    chunks
+    text_list_chunks("outputs", &reply.text(), reply)
 }

@@ -2,7 +2,8 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Native, check_keys, integer_member, malformed, number_member, strings_member};
+use super::Native;
+use super::schema::{check_keys, integer_member, malformed, number_member, strings_member};
 use crate::answer::{Reply, json_fragments};
 use crate::catalog::Model;
 use crate::converse;
@@ -74,20 +75,12 @@ pub(super) fn render(reply: &Reply) -> Value {
     body
 }
 
-fn usage(reply: &Reply) -> Value {
-    json!({
-        "inputTokens": reply.input_tokens,
-        "outputTokens": reply.output_tokens,
-        "totalTokens": reply.input_tokens.saturating_add(reply.output_tokens),
-    })
-}
-
 pub(super) fn stream_chunks(reply: &Reply) -> Vec<(Value, u32)> {
     let mut chunks = vec![(json!({ "messageStart": { "role": "assistant" } }), 0)];
     for (index, block) in reply.blocks.iter().enumerate() {
         match block {
             AnswerBlock::Text(text) => {
-                for (c, n) in super::text_pieces(text, reply) {
+                for (c, n) in reply.text_pieces(text) {
                     chunks.push((
                         json!({ "contentBlockDelta": { "delta": { "text": c }, "contentBlockIndex": index } }),
                         n,
@@ -95,7 +88,7 @@ pub(super) fn stream_chunks(reply: &Reply) -> Vec<(Value, u32)> {
                 }
             }
             AnswerBlock::Reasoning(text) => {
-                for (c, n) in super::text_pieces(text, reply) {
+                for (c, n) in reply.text_pieces(text) {
                     chunks.push((
                         json!({ "contentBlockDelta": {
                             "delta": { "reasoningContent": { "text": c } }, "contentBlockIndex": index
@@ -132,7 +125,7 @@ pub(super) fn stream_chunks(reply: &Reply) -> Vec<(Value, u32)> {
         0,
     ));
     chunks.push((
-        json!({ "metadata": { "usage": usage(reply), "metrics": {}, "trace": {} } }),
+        json!({ "metadata": { "usage": converse::usage(reply), "metrics": {}, "trace": {} } }),
         0,
     ));
     chunks

@@ -2,7 +2,11 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Native, check_keys, integer_member, malformed, number_member, strings_member};
+use super::Native;
+use super::completion::{completion_chunks, prompt_messages};
+use super::schema::{
+    check_keys, integer_member, malformed, number_member, string_member, strings_member,
+};
 use crate::answer::Reply;
 use crate::error::ApiError;
 use crate::turn::{Role, StopReason};
@@ -11,7 +15,7 @@ const CONFIG_ALLOWED: &[&str] = &["maxTokenCount", "temperature", "topP", "stopS
 
 pub(super) fn parse(map: &Map<String, Value>) -> Result<Native, ApiError> {
     check_keys(map, &["inputText", "textGenerationConfig"], &["inputText"])?;
-    let prompt = super::string_member(map, "inputText")?;
+    let prompt = string_member(map, "inputText")?;
     let (max_tokens, stop_sequences) =
         match map.get("textGenerationConfig").filter(|v| !v.is_null()) {
             None => (None, Vec::new()),
@@ -40,7 +44,7 @@ pub(super) fn parse(map: &Map<String, Value>) -> Result<Native, ApiError> {
         .to_string();
     Ok(Native {
         system: None,
-        messages: super::prompt_messages(prompt, vec![(Role::User, text)])?,
+        messages: prompt_messages(prompt, vec![(Role::User, text)])?,
         tools: Vec::new(),
         max_tokens,
         stop_sequences,
@@ -68,33 +72,13 @@ pub(super) fn render(reply: &Reply) -> Value {
 }
 
 pub(super) fn stream_chunks(reply: &Reply) -> Vec<(Value, u32)> {
-    let pieces = super::text_pieces(&reply.text(), reply);
-    let last = pieces.len().saturating_sub(1);
-    let mut sent = 0u32;
-    let mut chunks: Vec<(Value, u32)> = pieces
-        .into_iter()
-        .enumerate()
-        .map(|(i, (text, n))| {
-            sent = sent.saturating_add(n);
-            let reason = (i == last).then(|| completion_reason(reply.stop_reason));
-            (
-                json!({
-                    "outputText": text, "index": 0, "totalOutputTextTokenCount": sent,
-                    "completionReason": reason, "inputTextTokenCount": reply.input_tokens,
-                }),
-                n,
-            )
+    completion_chunks(&reply.text(), reply, |piece| {
+        json!({
+            "outputText": piece.text,
+            "index": 0,
+            "totalOutputTextTokenCount": piece.sent,
+            "completionReason": piece.last.then(|| completion_reason(reply.stop_reason)),
+            "inputTextTokenCount": reply.input_tokens,
         })
-        .collect();
-    if chunks.is_empty() {
-        chunks.push((
-            json!({
-                "outputText": "", "index": 0, "totalOutputTextTokenCount": 0,
-                "completionReason": completion_reason(reply.stop_reason),
-                "inputTextTokenCount": reply.input_tokens,
-            }),
-            0,
-        ));
-    }
-    chunks
+    })
 }

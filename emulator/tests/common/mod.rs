@@ -101,6 +101,27 @@ pub fn signed_at(
     secret: &str,
     time: SystemTime,
 ) -> Request<Body> {
+    signed_for_service(
+        "bedrock",
+        path,
+        body,
+        extra_headers,
+        access_key,
+        secret,
+        time,
+    )
+}
+
+/// [`signed_at`], with the signature scoped to another `service` than `bedrock`.
+pub fn signed_for_service(
+    service: &str,
+    path: &str,
+    body: &[u8],
+    extra_headers: &[(&str, &str)],
+    access_key: &str,
+    secret: &str,
+    time: SystemTime,
+) -> Request<Body> {
     let mut headers: Vec<(&str, &str)> = vec![
         ("host", "127.0.0.1:4000"),
         ("content-type", "application/json"),
@@ -111,7 +132,7 @@ pub fn signed_at(
     let params = v4::SigningParams::builder()
         .identity(&identity)
         .region("us-east-1")
-        .name("bedrock")
+        .name(service)
         .time(time)
         .settings(SigningSettings::default())
         .build()
