@@ -50,6 +50,7 @@ impl Bedrock {
         let mut reply = reply_from_output(&id, &output);
         reply.latency = started.elapsed();
         reply.adjustments = prepared.adjustments;
+        reply.local = self.is_local();
         Ok(reply)
     }
 

@@ -50,6 +50,9 @@ pub struct Reply {
     pub adjustments: Vec<String>,
     /// Every content block of the answer (text, reasoning, tool calls), in order.
     pub content: Vec<Block>,
+    /// True when the local endpoint answered: a scripted scenario or its marked fallback, never
+    /// a model. Shown with the reply so that no one takes it for a model's words.
+    pub local: bool,
 }
 
 impl Reply {
@@ -85,6 +88,9 @@ impl Reply {
         }
         if let Some(speed) = self.tokens_per_second {
             line.push_str(&format!(" · {speed:.1} tokens/s"));
+        }
+        if self.local {
+            line.push_str(" · answered by the local endpoint (scripted, not a model)");
         }
         line
     }
@@ -180,5 +186,20 @@ mod tests {
         let text = sample().to_string();
         assert!(text.starts_with("── amazon.nova-micro-v1:0 ──"));
         assert!(text.contains("latency: 120 ms"));
+    }
+
+    #[test]
+    fn a_local_answer_says_it_is_scripted() {
+        let reply = Reply {
+            local: true,
+            ..sample()
+        };
+        assert!(
+            reply
+                .summary()
+                .contains("local endpoint (scripted, not a model)")
+        );
+        assert!(reply.to_html().contains("scripted, not a model"));
+        assert!(!sample().summary().contains("local endpoint"));
     }
 }

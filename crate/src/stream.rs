@@ -136,6 +136,8 @@ impl Assembly {
             request_id,
             adjustments: Vec::new(),
             content,
+            // Set by the caller, which knows the backend.
+            local: false,
         }
     }
 }
@@ -171,9 +173,13 @@ impl Bedrock {
             .await?;
         let mut result = self.read_stream(&id, response, started).await;
         match &mut result {
-            Ok(reply) => reply.adjustments = prepared.adjustments,
+            Ok(reply) => {
+                reply.adjustments = prepared.adjustments;
+                reply.local = self.is_local();
+            }
             Err(Error::StreamInterrupted { partial, .. }) => {
-                partial.adjustments = prepared.adjustments
+                partial.adjustments = prepared.adjustments;
+                partial.local = self.is_local();
             }
             Err(_) => {}
         }

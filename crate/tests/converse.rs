@@ -20,6 +20,7 @@ fn ask_returns_text_usage_and_ids() {
     assert!(reply.usage.output > 0 && reply.usage.total == reply.usage.input + reply.usage.output);
     assert!(reply.request_id.is_some());
     assert!(reply.adjustments.is_empty());
+    assert!(reply.local, "a local answer must say it is not a model's");
 }
 
 #[test]

@@ -98,6 +98,7 @@ impl Bedrock {
             model_id: id,
             request_id,
             adjustments,
+            local: self.is_local(),
             ..Reply::default()
         })
     }
