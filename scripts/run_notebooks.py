@@ -159,7 +159,7 @@ def run_one(path: Path, out_dir: Path, args) -> dict:
 
     def on_cell_executed(cell, cell_index, **_):
         progress.cell_started = None
-        if cell_index in starts:
+        if cell_index in starts and id(cell) in numbers:
             cell.metadata["workshop_seconds"] = round(time.monotonic() - starts[cell_index], 3)
             timings.append(cell.metadata["workshop_seconds"])
 
