@@ -439,3 +439,17 @@ fn extra_tools_answer_over_several_rounds() -> TestResult {
     assert_shows("planet-facts", nb, &["Mars", "moons"])?;
     assert_shows("multi-tool-loop", nb, &["planet_facts", "calculator", "97"])
 }
+
+#[test]
+#[ignore = "executes the notebooks with the Rust kernel: run ./workshop test"]
+fn a_system_prompt_changes_the_answer() -> TestResult {
+    let nb = notebook(NOTEBOOKS[1])?;
+    assert_shows("system-reply", nb, &["Rust needs a C linker"])?;
+    assert_shows("no-system-reply", nb, &["Visual Studio Build Tools"])?;
+    let with = shown(tagged(nb, "system-reply")?);
+    assert!(
+        !with.contains("Visual Studio Build Tools"),
+        "the system prompt made no difference:\n{with}"
+    );
+    Ok(())
+}

@@ -65,6 +65,8 @@ pub(crate) struct MatchSpec {
     pub contains: Option<OneOrMany>,
     /// A regular expression searched in the last user text.
     pub regex: Option<String>,
+    /// Substring(s) of the system prompt; all must occur (always case-insensitive).
+    pub system: Option<OneOrMany>,
     /// Make `contains` and `regex` case-sensitive (default: insensitive).
     pub case_sensitive: Option<bool>,
     /// A tool of this name is offered.

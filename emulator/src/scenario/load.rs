@@ -240,6 +240,13 @@ impl<'a> RuleLoader<'a> {
             },
             case_sensitive,
             regex,
+            system: spec
+                .system
+                .map(OneOrMany::into_vec)
+                .unwrap_or_default()
+                .iter()
+                .map(|s| s.to_lowercase())
+                .collect(),
             tool: spec.tool,
             has_tools: spec.has_tools,
             tool_result: spec.tool_result,

@@ -17,6 +17,8 @@ pub(crate) struct Matcher {
     pub case_sensitive: bool,
     /// Pattern searched in the last user text.
     pub regex: Option<Regex>,
+    /// Lower-cased substrings that must all occur in the system prompt.
+    pub system: Vec<String>,
     /// A tool of this name must be offered.
     pub tool: Option<String>,
     /// Whether tools must (or must not) be offered.
@@ -33,6 +35,7 @@ impl Matcher {
         self.model_matches(turn)
             && (self.operations.is_empty() || self.operations.contains(&turn.operation))
             && self.text_matches(turn)
+            && self.system_matches(turn)
             && self
                 .tool
                 .as_ref()
@@ -56,6 +59,17 @@ impl Matcher {
         self.models
             .iter()
             .any(|glob| glob_matches(glob, &base) || glob_matches(glob, &called))
+    }
+
+    /// `system` against the system prompt (a rule with `system` never matches a turn without one).
+    fn system_matches(&self, turn: &Turn) -> bool {
+        if self.system.is_empty() {
+            return true;
+        }
+        let system = turn.system.as_deref().unwrap_or_default().to_lowercase();
+        self.system
+            .iter()
+            .all(|part| system.contains(part.as_str()))
     }
 
     /// `contains` and `regex` against the last user text.
@@ -211,6 +225,20 @@ mod tests {
         };
         assert!(m.matches(&turn("What's the WEATHER in Paris?")));
         assert!(!m.matches(&turn("What's the weather in Rome?")));
+    }
+
+    #[test]
+    fn system_needs_every_substring_of_the_system_prompt() {
+        let m = Matcher {
+            system: vec!["rust mentor".into()],
+            ..Matcher::default()
+        };
+        let mut t = turn("hello");
+        assert!(!m.matches(&t), "no system prompt");
+        t.system = Some("You are a patient Rust Mentor.".into());
+        assert!(m.matches(&t));
+        t.system = Some("You are a pirate.".into());
+        assert!(!m.matches(&t));
     }
 
     #[test]

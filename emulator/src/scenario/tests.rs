@@ -310,8 +310,8 @@ fn unknown_field_is_named_with_file_and_rule() -> TestResult {
     assert_eq!(
         error("[[rule]]\nname = \"w\"\nmatch = { contians = \"x\" }\nreply = { text = \"y\" }\n"),
         "scenario file `test.toml`, rule `w` (#1), field `match.contians`: unknown field \
-         `contians`, expected one of `model`, `operation`, `contains`, `regex`, `case_sensitive`, \
-         `tool`, `has_tools`, `tool_result`, `turn`"
+         `contians`, expected one of `model`, `operation`, `contains`, `regex`, `system`, \
+         `case_sensitive`, `tool`, `has_tools`, `tool_result`, `turn`"
     );
     Ok(())
 }
