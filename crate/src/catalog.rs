@@ -71,6 +71,15 @@ pub fn catalog() -> &'static [Model] {
     })
 }
 
+/// The display names of every catalog model, ready for [`Bedrock::compare`](crate::Bedrock::compare).
+///
+/// ```
+/// assert!(bedrock_kit::model_names().contains(&"Claude 3.5 Haiku"));
+/// ```
+pub fn model_names() -> Vec<&'static str> {
+    catalog().iter().map(|model| model.name.as_str()).collect()
+}
+
 /// Finds a model by display name (any case), base id, inference-profile id or ARN.
 ///
 /// ```

@@ -102,7 +102,7 @@ pub mod tools;
 mod wire;
 
 pub use backend::{Backend, Bedrock};
-pub use catalog::{Model, ModelTable, base_model_id, catalog, find_model, geography};
+pub use catalog::{Model, ModelTable, base_model_id, catalog, find_model, geography, model_names};
 pub use compare::{CompareEntry, Comparison};
 pub use connect::BACKEND_ENV;
 pub use conversation::Conversation;
