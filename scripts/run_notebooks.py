@@ -176,12 +176,18 @@ def run_one(path: Path, out_dir: Path, args) -> dict:
     aborted = None
     started = time.monotonic()
     progress.thread.start()
+    # The kernel process's own chatter (evcxr's "Loading startup configuration ...") goes to a
+    # log beside the outputs, not into the one-line-per-notebook report; cell output is unaffected
+    # (it travels over Jupyter's messages, not the process's stderr).
+    args.out.mkdir(parents=True, exist_ok=True)
+    kernel_log_path = args.out / f"{path.stem}.kernel.log"
     try:
-        client.execute()
+        with open(kernel_log_path, "w") as kernel_log:
+            client.execute(stdout=kernel_log, stderr=kernel_log)
     except (CellTimeoutError, DeadKernelError) as exc:
-        aborted = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+        aborted = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''} (kernel log: {kernel_log_path})"
     except Exception as exc:  # kernel failed to start, etc.: report, do not hide
-        aborted = f"{type(exc).__name__}: {exc}"
+        aborted = f"{type(exc).__name__}: {exc} (kernel log: {kernel_log_path})"
     finally:
         progress.stop.set()
     total = time.monotonic() - started
