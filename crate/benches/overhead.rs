@@ -99,15 +99,11 @@ fn compare(c: &mut Criterion) {
     let bedrock = Bedrock::local_with(Config::default().scenarios(scenarios))
         .expect("endpoint")
         .with_settings(Settings::default().echo(false));
-    let models = [
-        "Claude 3.7 Sonnet",
-        "Claude 3.5 Sonnet",
-        "Claude 3.5 Haiku",
-        "Amazon Nova Pro",
-        "Amazon Nova Micro",
-        "DeepSeek-R1",
-        "Meta Llama 3.1 70B Instruct",
-    ];
+    let models: Vec<&str> = bedrock_kit::catalog()
+        .iter()
+        .filter(|m| m.workshop)
+        .map(|m| m.name.as_str())
+        .collect();
     let request = Request::new("compare me");
     let mut group = c.benchmark_group("compare");
     group.sample_size(10);

@@ -92,11 +92,6 @@ impl Bedrock {
         self.backend
     }
 
-    /// Whether answers come from the local endpoint rather than a model.
-    pub(crate) fn is_local(&self) -> bool {
-        self.backend == Backend::Local
-    }
-
     /// The session region.
     pub fn region(&self) -> &str {
         &self.region

@@ -49,8 +49,7 @@ impl Bedrock {
             .await?;
         let mut reply = reply_from_output(&id, &output);
         reply.latency = started.elapsed();
-        reply.adjustments = prepared.adjustments;
-        reply.local = self.is_local();
+        self.finish_reply(&mut reply, prepared.adjustments);
         Ok(reply)
     }
 

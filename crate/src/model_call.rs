@@ -6,9 +6,10 @@ use std::collections::HashSet;
 use std::future::Future;
 use std::sync::{Mutex, OnceLock};
 
-use crate::backend::Bedrock;
+use crate::backend::{Backend, Bedrock};
 use crate::catalog::{base_model_id, find_model, geography};
 use crate::error::{Error, Result};
+use crate::reply::Reply;
 use crate::request::Request;
 
 /// A request made ready for one model.
@@ -42,6 +43,13 @@ pub(crate) fn announce_adjustments(id: &str, adjustments: &[String]) {
 }
 
 impl Bedrock {
+    /// Stamps what a reply owes to its call rather than to the answer: the changes made to the
+    /// request, and whether the local endpoint (not a model) answered.
+    pub(crate) fn finish_reply(&self, reply: &mut Reply, adjustments: Vec<String>) {
+        reply.adjustments = adjustments;
+        reply.local = self.backend == Backend::Local;
+    }
+
     /// Resolves the model and adapts the request to its rules, announcing each change once.
     pub(crate) fn prepare(&self, model: &str, request: &Request) -> Result<Prepared> {
         let id = self.resolve(model)?;

@@ -134,10 +134,9 @@ impl Assembly {
             tokens_per_second,
             model_id: id.to_string(),
             request_id,
-            adjustments: Vec::new(),
             content,
-            // Set by the caller, which knows the backend.
-            local: false,
+            // Adjustments and `local` come from the call: `Bedrock::finish_reply`.
+            ..Reply::default()
         }
     }
 }
@@ -173,13 +172,9 @@ impl Bedrock {
             .await?;
         let mut result = self.read_stream(&id, response, started).await;
         match &mut result {
-            Ok(reply) => {
-                reply.adjustments = prepared.adjustments;
-                reply.local = self.is_local();
-            }
+            Ok(reply) => self.finish_reply(reply, prepared.adjustments),
             Err(Error::StreamInterrupted { partial, .. }) => {
-                partial.adjustments = prepared.adjustments;
-                partial.local = self.is_local();
+                self.finish_reply(partial, prepared.adjustments)
             }
             Err(_) => {}
         }

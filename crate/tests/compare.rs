@@ -9,15 +9,16 @@ use std::time::{Duration, Instant};
 use bedrock_kit::Request;
 use common::{quick, with_rules};
 
-const WORKSHOP: [&str; 7] = [
-    "Claude 3.7 Sonnet",
-    "Claude 3.5 Sonnet",
-    "Claude 3.5 Haiku",
-    "Amazon Nova Pro",
-    "Amazon Nova Micro",
-    "DeepSeek-R1",
-    "Meta Llama 3.1 70B Instruct",
-];
+/// The original workshop's seven models, as the catalog marks them.
+fn workshop() -> Vec<&'static str> {
+    let names: Vec<&str> = bedrock_kit::catalog()
+        .iter()
+        .filter(|m| m.workshop)
+        .map(|m| m.name.as_str())
+        .collect();
+    assert_eq!(names.len(), 7, "the workshop's table has seven models");
+    names
+}
 
 fn slow_endpoint() -> bedrock_kit::Bedrock {
     with_rules(
@@ -33,7 +34,7 @@ reply = { text = "Compared.", latency_ms = 300 }
 #[test]
 fn every_model_answers_and_failures_are_kept() {
     let bedrock = slow_endpoint();
-    let mut models = WORKSHOP.to_vec();
+    let mut models = workshop();
     models.push("Not A Model");
     let comparison = bedrock.compare(
         &models,
@@ -55,7 +56,7 @@ fn every_model_answers_and_failures_are_kept() {
 fn seven_models_take_about_as_long_as_the_slowest_one() {
     let bedrock = slow_endpoint(); // default bound: all seven in one round
     let started = Instant::now();
-    let comparison = bedrock.compare(&WORKSHOP, &Request::new("compare me"));
+    let comparison = bedrock.compare(&workshop(), &Request::new("compare me"));
     let elapsed = started.elapsed();
     assert_eq!(comparison.replies().len(), 7);
     let slowest = comparison
@@ -74,7 +75,7 @@ fn seven_models_take_about_as_long_as_the_slowest_one() {
 fn concurrency_is_bounded() {
     let bedrock = slow_endpoint().with_settings(quick().concurrency(2));
     let started = Instant::now();
-    let comparison = bedrock.compare(&WORKSHOP[..4], &Request::new("compare me"));
+    let comparison = bedrock.compare(&workshop()[..4], &Request::new("compare me"));
     assert_eq!(comparison.replies().len(), 4);
     // Four 300 ms calls two at a time take at least two rounds.
     assert!(

@@ -31,6 +31,8 @@ use hyper::client::conn::http1::{self, SendRequest};
 use hyper_util::rt::TokioIo;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
+/// One connection's task: its latency samples.
+type Task = tokio::task::JoinHandle<Result<Vec<Duration>, BoxError>>;
 
 const CONNECTIONS: usize = 64;
 const RUN: Duration = Duration::from_secs(10);
@@ -328,15 +330,20 @@ async fn closed_loop(
     }
     tokio::time::sleep(RUN).await;
     stop.store(true, Ordering::Relaxed);
+    Ok(Stats::from(
+        gather(tasks).await?,
+        start.elapsed(),
+        errors.load(Ordering::Relaxed),
+    ))
+}
+
+/// Waits for every connection's task and pools their latency samples.
+async fn gather(tasks: Vec<Task>) -> Result<Vec<Duration>, BoxError> {
     let mut all = Vec::new();
     for task in tasks {
         all.extend(task.await??);
     }
-    Ok(Stats::from(
-        all,
-        start.elapsed(),
-        errors.load(Ordering::Relaxed),
-    ))
+    Ok(all)
 }
 
 async fn open_loop(target: &Target, rate: f64) -> Result<Stats, BoxError> {
@@ -374,12 +381,8 @@ async fn open_loop(target: &Target, rate: f64) -> Result<Stats, BoxError> {
             Ok::<_, BoxError>(samples)
         }));
     }
-    let mut all = Vec::new();
-    for task in tasks {
-        all.extend(task.await??);
-    }
     Ok(Stats::from(
-        all,
+        gather(tasks).await?,
         start.elapsed(),
         errors.load(Ordering::Relaxed),
     ))

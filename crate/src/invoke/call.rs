@@ -84,7 +84,7 @@ impl Bedrock {
                     truncate(&answer.to_string())
                 ),
             })?;
-        Ok(Reply {
+        let mut reply = Reply {
             content: vec![Block::Text(parsed.text.clone())],
             text: parsed.text,
             reasoning: parsed.reasoning,
@@ -97,10 +97,10 @@ impl Bedrock {
             latency: started.elapsed(),
             model_id: id,
             request_id,
-            adjustments,
-            local: self.is_local(),
             ..Reply::default()
-        })
+        };
+        self.finish_reply(&mut reply, adjustments);
+        Ok(reply)
     }
 
     /// One InvokeModel call (the profile retry is the caller's): the answer and request id.
