@@ -4,6 +4,8 @@ use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 
+use bedrock_catalog::Date;
+
 use crate::catalog::{ModelTable, resolve_id};
 use crate::error::Result;
 use crate::settings::Settings;
@@ -68,6 +70,8 @@ pub struct Bedrock {
     pub(crate) auth: Auth,
     pub(crate) credential_source: String,
     pub(crate) settings: Settings,
+    /// The day model lifecycles are read for: today on AWS, the local endpoint's own date.
+    pub(crate) date: Date,
     /// Keeps an in-process local endpoint running while any clone of the handle lives.
     #[allow(dead_code)] // never read: holding it is the point
     pub(crate) keep_alive: Option<Arc<dyn Any + Send + Sync>>,
@@ -82,6 +86,7 @@ impl fmt::Debug for Bedrock {
             .field("auth", &self.auth)
             .field("credential_source", &self.credential_source)
             .field("settings", &self.settings)
+            .field("date", &self.date)
             .finish_non_exhaustive()
     }
 }
@@ -105,6 +110,12 @@ impl Bedrock {
     /// Where the credentials came from (never the secret).
     pub fn credential_source(&self) -> &str {
         &self.credential_source
+    }
+
+    /// The day model lifecycles are read for: today on AWS, the date the local endpoint answers
+    /// as of (`BEDROCK_LOCAL_DATE`, default today) on the local backend.
+    pub fn date(&self) -> Date {
+        self.date
     }
 
     /// The settings every call uses.
@@ -133,23 +144,29 @@ impl Bedrock {
             .endpoint
             .clone()
             .unwrap_or_else(|| format!("https://bedrock-runtime.{}.amazonaws.com", self.region));
+        // The local endpoint lives on a date (models retire on it); say which.
+        let date = match self.backend {
+            Backend::Local => format!(" · answering as of {}", self.date),
+            Backend::Aws => String::new(),
+        };
         format!(
-            "bedrock: backend {} · region {} · endpoint {} · credentials from {}",
+            "bedrock: backend {} · region {}{date} · endpoint {} · credentials from {}",
             self.backend, self.region, endpoint, self.credential_source
         )
     }
 
-    /// The model catalog with the id to call in this session's region.
+    /// The model catalog with the id to call in this session's region and each model's
+    /// lifecycle state on the session's [`date`](Self::date).
     ///
     /// ```
     /// # fn main() -> bedrock_kit::Result<()> {
     /// let bedrock = bedrock_kit::Bedrock::local()?;
     /// let table = bedrock.models();
-    /// assert_eq!(table.id("Claude 3.5 Haiku"), Some("us.anthropic.claude-3-5-haiku-20241022-v1:0"));
+    /// assert_eq!(table.id("Claude Haiku 4.5"), Some("us.anthropic.claude-haiku-4-5-20251001-v1:0"));
     /// # Ok(()) }
     /// ```
     pub fn models(&self) -> ModelTable {
-        ModelTable::for_region(&self.region)
+        ModelTable::for_region(&self.region, self.date)
     }
 
     /// The id to call for a display name or id (the region's inference profile when needed).

@@ -1,154 +1,62 @@
-//! The model catalog (`catalog/models.json`): lookup by name or id, and inference profiles.
+//! The model catalog as a session sees it: names resolved to the id to call in the session's
+//! region, and each model's lifecycle state on the session's date. The data, the `Model` type
+//! and the id rules live in `bedrock-catalog`, shared with the local endpoint.
 
 use std::fmt;
-use std::sync::OnceLock;
 
-use serde::Deserialize;
+use bedrock_catalog::{Date, Geography, Model, State};
 
 use crate::display::{MarkdownTable, cell, markdown_to_html, print_evcxr_html};
 use crate::error::{Error, Result};
 
-/// The catalog shared with the local endpoint, compiled in.
-const CATALOG_JSON: &str = include_str!("../../catalog/models.json");
-
-/// Geography prefixes an inference-profile id can start with.
-const PROFILE_PREFIXES: &[&str] = &["us", "eu", "apac", "global", "us-gov", "jp", "au", "ca"];
-
-/// One model of the catalog and the rules it imposes on requests.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct Model {
-    /// Display name ("Claude 3.5 Haiku"), unique, looked up case-insensitively.
-    pub name: String,
-    /// Base foundation-model id.
-    pub id: String,
-    /// Native body family: anthropic, nova, titan, llama, deepseek or mistral.
-    pub provider: String,
-    /// Whether the original workshop's table lists it.
-    pub workshop: bool,
-    /// Inference-profile prefixes that exist for it (us, eu, apac, global, ...).
-    pub geographies: Vec<String>,
-    /// Whether the bare id may be invoked on demand.
-    pub on_demand: bool,
-    /// Largest `maxTokens` accepted.
-    pub max_output_tokens: u32,
-    /// Whether Converse accepts tools for it.
-    pub tool_use: bool,
-    /// Whether ConverseStream accepts tools for it.
-    pub tool_use_streaming: bool,
-    /// Whether it accepts a system prompt.
-    pub system_prompt: bool,
-    /// Whether it can return reasoning content.
-    pub reasoning: bool,
-    /// Whether toolResult blocks may carry `status`.
-    pub tool_result_status: bool,
-    /// Whether temperature and topP must not both be set.
-    pub temperature_top_p_exclusive: bool,
-    /// Whether AWS marks it legacy.
-    pub legacy: bool,
-    /// The AWS page its facts were checked against.
-    pub source: String,
-}
-
-#[derive(Deserialize)]
-struct CatalogFile {
-    models: Vec<Model>,
-}
-
-/// Every model of the catalog, in file order.
+/// The display names of every catalog model.
 ///
 /// ```
-/// assert!(bedrock_kit::catalog().iter().any(|m| m.name == "Amazon Nova Micro"));
-/// ```
-pub fn catalog() -> &'static [Model] {
-    static MODELS: OnceLock<Vec<Model>> = OnceLock::new();
-    MODELS.get_or_init(|| match serde_json::from_str::<CatalogFile>(CATALOG_JSON) {
-        Ok(file) => file.models,
-        Err(error) => {
-            // A unit test proves the shipped file parses; an empty catalog still lets ids through.
-            tracing::error!("catalog/models.json does not parse: {error}");
-            Vec::new()
-        }
-    })
-}
-
-/// The display names of every catalog model, ready for [`Bedrock::compare`](crate::Bedrock::compare).
-///
-/// ```
-/// assert!(bedrock_kit::model_names().contains(&"Claude 3.5 Haiku"));
+/// assert!(bedrock_kit::model_names().contains(&"Claude Haiku 4.5"));
 /// ```
 pub fn model_names() -> Vec<&'static str> {
-    catalog().iter().map(|model| model.name.as_str()).collect()
+    names(bedrock_catalog::models().iter())
 }
 
-/// Finds a model by display name (any case), base id, inference-profile id or ARN.
+/// The display names of the upstream workshop's current model table, in its order.
 ///
 /// ```
-/// let model = bedrock_kit::find_model("claude 3.5 haiku").unwrap();
-/// assert_eq!(model.id, "anthropic.claude-3-5-haiku-20241022-v1:0");
-/// assert_eq!(bedrock_kit::find_model("us.amazon.nova-pro-v1:0").unwrap().name, "Amazon Nova Pro");
+/// assert_eq!(bedrock_kit::workshop_model_names()[0], "Claude Haiku 4.5");
 /// ```
-pub fn find_model(name_or_id: &str) -> Option<&'static Model> {
-    let wanted = name_or_id.trim();
-    let models = catalog();
-    if let Some(model) = models.iter().find(|m| m.name.eq_ignore_ascii_case(wanted)) {
-        return Some(model);
-    }
-    let base = base_model_id(wanted);
-    models.iter().find(|m| m.id == base)
+pub fn workshop_model_names() -> Vec<&'static str> {
+    names(bedrock_catalog::workshop_models())
 }
 
-/// The foundation-model id inside a profile id or ARN (`us.x` → `x`, `arn:...:inference-profile/us.x` → `x`).
-pub fn base_model_id(id: &str) -> &str {
-    let tail = id.rsplit('/').next().unwrap_or(id);
-    match tail.split_once('.') {
-        Some((prefix, rest)) if PROFILE_PREFIXES.contains(&prefix) => rest,
-        _ => tail,
-    }
-}
-
-/// The inference-profile geography of a region: `us-*` → `us`, `eu-*` → `eu`, `ap-*` → `apac`.
+/// The display names of the seven models this port started with (April 2025).
 ///
 /// ```
-/// assert_eq!(bedrock_kit::geography("eu-west-3"), Some("eu"));
-/// assert_eq!(bedrock_kit::geography("ap-southeast-2"), Some("apac"));
+/// assert_eq!(bedrock_kit::seed_model_names().len(), 7);
 /// ```
-pub fn geography(region: &str) -> Option<&'static str> {
-    if region.starts_with("us-gov-") {
-        Some("us-gov")
-    } else if region.starts_with("us-") {
-        Some("us")
-    } else if region.starts_with("eu-") {
-        Some("eu")
-    } else if region.starts_with("ap-") {
-        Some("apac")
-    } else {
-        None
-    }
+pub fn seed_model_names() -> Vec<&'static str> {
+    names(bedrock_catalog::seed_models())
 }
 
-impl Model {
-    /// The inference-profile id for `region`: its geography's profile, else `global.` when listed.
-    ///
-    /// ```
-    /// let haiku = bedrock_kit::find_model("Claude Haiku 4.5").unwrap();
-    /// assert_eq!(haiku.profile_id("eu-central-1").as_deref(), Some("eu.anthropic.claude-haiku-4-5-20251001-v1:0"));
-    /// assert_eq!(haiku.profile_id("sa-east-1").as_deref(), Some("global.anthropic.claude-haiku-4-5-20251001-v1:0"));
-    /// ```
-    pub fn profile_id(&self, region: &str) -> Option<String> {
-        let listed = |geo: &str| self.geographies.iter().any(|g| g == geo);
-        geography(region)
-            .filter(|geo| listed(geo))
-            .or_else(|| listed("global").then_some("global"))
-            .map(|geo| format!("{geo}.{}", self.id))
-    }
+/// The display name of the catalog's working model, the one the notebooks and examples use.
+///
+/// ```
+/// assert_eq!(bedrock_kit::default_model(), "Claude Haiku 4.5");
+/// ```
+pub fn default_model() -> &'static str {
+    &bedrock_catalog::default_model().name
+}
 
-    /// The id to call in `region`: the bare id when on-demand works, else the region's profile.
-    pub fn id_for_region(&self, region: &str) -> String {
-        if self.on_demand {
-            self.id.clone()
-        } else {
-            self.profile_id(region).unwrap_or_else(|| self.id.clone())
-        }
+fn names<'a>(models: impl IntoIterator<Item = &'a Model>) -> Vec<&'a str> {
+    models.into_iter().map(|m| m.name.as_str()).collect()
+}
+
+/// The id to call for a catalog model in `region`, or for an unknown id the profile of the
+/// region's geography (used after an on-demand refusal).
+pub(crate) fn profile_for(id: &str, region: &str) -> Option<String> {
+    match bedrock_catalog::find(id) {
+        Some(model) => model.profile_id(region),
+        None => Geography::for_region(region)
+            .first()
+            .map(|geo| format!("{geo}.{id}")),
     }
 }
 
@@ -159,7 +67,7 @@ impl Model {
 /// strings shaped like model ids (`provider.name`) pass through, so new models work.
 pub(crate) fn resolve_id(name_or_id: &str, region: &str) -> Result<String> {
     let wanted = name_or_id.trim();
-    if let Some(model) = catalog()
+    if let Some(model) = bedrock_catalog::models()
         .iter()
         .find(|m| m.name.eq_ignore_ascii_case(wanted))
     {
@@ -189,7 +97,7 @@ fn suggestions(wanted: &str) -> Vec<String> {
         .split(|c: char| !c.is_alphanumeric() && c != '.')
         .filter(|w| w.len() >= 3)
         .collect();
-    catalog()
+    bedrock_catalog::models()
         .iter()
         .filter(|m| {
             let name = m.name.to_lowercase();
@@ -200,43 +108,105 @@ fn suggestions(wanted: &str) -> Vec<String> {
         .collect()
 }
 
-/// The catalog as seen from one region: name, id to call there, provider, notes.
+/// Where a model stands on a date, in words: "Active", "end of life since 2026-06-19, use
+/// Claude Haiku 4.5", ...
+pub(crate) fn state_text(model: &Model, date: Date) -> String {
+    let lifecycle = &model.lifecycle;
+    let instead = lifecycle
+        .replacement
+        .as_deref()
+        .map(|r| format!(", use {r}"))
+        .unwrap_or_default();
+    let since = |day: Option<Date>| day.map(|d| format!(" since {d}")).unwrap_or_default();
+    match model.state_on(date) {
+        State::NotLaunched => format!("not launched yet (launches {})", lifecycle.launched),
+        State::Active => "Active".to_string(),
+        State::Legacy => format!("Legacy{}{instead}", since(lifecycle.legacy)),
+        State::ExtendedAccess => format!(
+            "Legacy, extended access{}{instead}",
+            since(lifecycle.extended_access)
+        ),
+        State::EndOfLife => format!("end of life{}{instead}", since(lifecycle.end_of_life)),
+    }
+}
+
+/// One row of a [`ModelTable`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelRow {
+    /// The catalog model.
+    pub model: Model,
+    /// The id to call for it in the table's region.
+    pub id: String,
+    /// Its lifecycle state on the table's date.
+    pub state: State,
+}
+
+/// The catalog as seen from one region on one day: name, id to call there, state, provider, notes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelTable {
     /// The region the ids are resolved for.
     pub region: String,
-    /// `(model, id to call in the region)` in catalog order.
-    pub rows: Vec<(Model, String)>,
+    /// The day the lifecycle states are read for.
+    pub date: Date,
+    /// One row per catalog model, in catalog order.
+    pub rows: Vec<ModelRow>,
 }
 
 impl ModelTable {
-    /// The table for `region`.
-    pub fn for_region(region: &str) -> Self {
+    /// The table for `region` on `date`.
+    ///
+    /// ```
+    /// use bedrock_kit::{ModelTable, State};
+    /// let day = bedrock_catalog::parse_date("2026-12-02").unwrap();
+    /// let table = ModelTable::for_region("us-east-1", day);
+    /// assert_eq!(table.state("Claude 3.5 Haiku"), Some(State::EndOfLife));
+    /// assert_eq!(table.id("Claude Haiku 4.5"), Some("us.anthropic.claude-haiku-4-5-20251001-v1:0"));
+    /// ```
+    pub fn for_region(region: &str, date: Date) -> Self {
         ModelTable {
             region: region.to_string(),
-            rows: catalog()
+            date,
+            rows: bedrock_catalog::models()
                 .iter()
-                .map(|m| (m.clone(), m.id_for_region(region)))
+                .map(|m| ModelRow {
+                    model: m.clone(),
+                    id: m.id_for_region(region),
+                    state: m.state_on(date),
+                })
                 .collect(),
         }
     }
 
-    /// The id to call for a display name, if listed.
-    pub fn id(&self, name: &str) -> Option<&str> {
+    fn row(&self, name: &str) -> Option<&ModelRow> {
         self.rows
             .iter()
-            .find(|(m, _)| m.name.eq_ignore_ascii_case(name))
-            .map(|(_, id)| id.as_str())
+            .find(|r| r.model.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The id to call for a display name, if listed.
+    pub fn id(&self, name: &str) -> Option<&str> {
+        self.row(name).map(|r| r.id.as_str())
+    }
+
+    /// The lifecycle state of a display name, if listed.
+    pub fn state(&self, name: &str) -> Option<State> {
+        self.row(name).map(|r| r.state)
     }
 
     /// The table as Markdown.
     pub fn to_markdown(&self) -> String {
-        let mut table =
-            MarkdownTable::new(&["model", "id to call in this region", "provider", "notes"]);
-        for (model, id) in &self.rows {
+        let mut table = MarkdownTable::new(&[
+            "model",
+            "id to call in this region",
+            "state",
+            "provider",
+            "notes",
+        ]);
+        for row in &self.rows {
+            let model = &row.model;
             let mut notes = Vec::new();
-            if model.workshop {
-                notes.push("workshop");
+            if model.name == default_model() {
+                notes.push("working model");
             }
             if !model.on_demand {
                 notes.push("profile only");
@@ -247,17 +217,26 @@ impl ModelTable {
             if model.reasoning {
                 notes.push("reasoning");
             }
-            if model.legacy {
-                notes.push("legacy");
-            }
+            let state = state_text(model, self.date);
+            let state = if row.state.answers() {
+                state
+            } else {
+                format!("**{state}**")
+            };
             table.row(vec![
                 cell(&model.name),
-                format!("`{}`", cell(id)),
-                cell(&model.provider),
+                format!("`{}`", cell(&row.id)),
+                cell(&state),
+                cell(model.provider.name()),
                 notes.join(", "),
             ]);
         }
-        format!("**Models for {}**\n\n{}", self.region, table.render())
+        format!(
+            "**Models for {} on {}**\n\n{}",
+            self.region,
+            self.date,
+            table.render()
+        )
     }
 
     /// The table as HTML.
@@ -273,15 +252,22 @@ impl ModelTable {
 
 impl fmt::Display for ModelTable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "Models for {}", self.region)?;
+        writeln!(f, "Models for {} on {}", self.region, self.date)?;
         let width = self
             .rows
             .iter()
-            .map(|(m, _)| m.name.len())
+            .map(|r| r.model.name.len())
             .max()
             .unwrap_or(0);
-        for (model, id) in &self.rows {
-            writeln!(f, "  {:width$}  {id}", model.name)?;
+        let id_width = self.rows.iter().map(|r| r.id.len()).max().unwrap_or(0);
+        for row in &self.rows {
+            writeln!(
+                f,
+                "  {:width$}  {:id_width$}  {}",
+                row.model.name,
+                row.id,
+                state_text(&row.model, self.date)
+            )?;
         }
         Ok(())
     }
@@ -292,82 +278,26 @@ impl fmt::Display for ModelTable {
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_shipped_catalog_parses_and_has_the_workshop_models() {
-        let names: Vec<&str> = catalog()
-            .iter()
-            .filter(|m| m.workshop)
-            .map(|m| m.name.as_str())
-            .collect();
-        assert_eq!(names.len(), 7, "{names:?}");
-        assert!(names.contains(&"Meta Llama 3.1 70B Instruct"));
+    fn day(text: &str) -> Date {
+        bedrock_catalog::parse_date(text).unwrap()
     }
 
     #[test]
-    fn names_are_found_in_any_case_and_ids_through_profiles_and_arns() {
-        assert_eq!(
-            find_model("AMAZON NOVA MICRO").map(|m| m.id.as_str()),
-            Some("amazon.nova-micro-v1:0")
-        );
-        assert_eq!(
-            find_model(
-                "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.deepseek.r1-v1:0"
-            )
-            .map(|m| m.name.as_str()),
-            Some("DeepSeek-R1")
-        );
-        assert_eq!(
-            find_model("amazon.titan-text-express-v1").map(|m| m.provider.as_str()),
-            Some("titan")
-        );
-        assert!(find_model("no such model").is_none());
-    }
-
-    #[test]
-    fn profile_follows_the_region_geography() {
-        let sonnet = find_model("Claude 3.7 Sonnet")
-            .map(|m| m.id.clone())
-            .unwrap_or_default();
-        assert_eq!(
-            resolve_id("Claude 3.7 Sonnet", "us-west-2").ok(),
-            Some(format!("us.{sonnet}"))
-        );
-        assert_eq!(
-            resolve_id("Claude 3.7 Sonnet", "eu-west-1").ok(),
-            Some(format!("eu.{sonnet}"))
-        );
-        assert_eq!(
-            resolve_id("Claude 3.7 Sonnet", "ap-northeast-1").ok(),
-            Some(format!("apac.{sonnet}"))
-        );
-    }
-
-    /// A model with these geographies (the shipped data changes as AWS does; the rule must not).
-    fn model_in(geographies: &[&str]) -> Model {
-        Model {
-            geographies: geographies.iter().map(|g| g.to_string()).collect(),
-            on_demand: false,
-            ..find_model("Amazon Nova Pro")
-                .cloned()
-                .expect("catalog model")
+    fn names_resolve_to_the_profile_of_the_region_geography() {
+        let id = "anthropic.claude-haiku-4-5-20251001-v1:0";
+        for (region, prefix) in [
+            ("us-west-2", "us"),
+            ("eu-west-1", "eu"),
+            ("ap-northeast-1", "jp"),
+            ("ap-southeast-2", "au"),
+            ("sa-east-1", "global"),
+        ] {
+            assert_eq!(
+                resolve_id("Claude Haiku 4.5", region).ok(),
+                Some(format!("{prefix}.{id}")),
+                "{region}"
+            );
         }
-    }
-
-    #[test]
-    fn global_profile_is_used_where_the_geography_has_none() {
-        let model = model_in(&["us", "global"]);
-        assert_eq!(
-            model.id_for_region("ap-south-1"),
-            "global.amazon.nova-pro-v1:0"
-        );
-        assert_eq!(model.id_for_region("us-west-2"), "us.amazon.nova-pro-v1:0");
-    }
-
-    #[test]
-    fn without_a_matching_profile_the_bare_id_is_used() {
-        let model = model_in(&["us"]);
-        assert_eq!(model.profile_id("eu-west-1"), None);
-        assert_eq!(model.id_for_region("eu-west-1"), "amazon.nova-pro-v1:0");
     }
 
     #[test]
@@ -396,24 +326,47 @@ mod tests {
     }
 
     #[test]
-    fn base_id_strips_profile_prefix_and_arn() {
-        assert_eq!(base_model_id("global.anthropic.x-v1:0"), "anthropic.x-v1:0");
+    fn unknown_ids_get_the_profile_of_the_region_geography() {
         assert_eq!(
-            base_model_id("amazon.nova-pro-v1:0"),
-            "amazon.nova-pro-v1:0"
+            profile_for("acme.new-model-v1:0", "eu-west-1").as_deref(),
+            Some("eu.acme.new-model-v1:0")
+        );
+        assert_eq!(profile_for("acme.new-model-v1:0", "me-central-1"), None);
+    }
+
+    #[test]
+    fn state_text_names_the_date_and_the_replacement() {
+        let haiku = bedrock_catalog::find("Claude 3.5 Haiku").unwrap();
+        assert_eq!(
+            state_text(haiku, day("2026-12-02")),
+            "end of life since 2026-06-19, use Claude Haiku 4.5"
+        );
+        assert_eq!(
+            state_text(haiku, day("2026-01-05")),
+            "Legacy since 2025-12-19, use Claude Haiku 4.5"
+        );
+        assert_eq!(state_text(haiku, day("2025-04-15")), "Active");
+        let opus = bedrock_catalog::find("Claude Opus 4.6").unwrap();
+        assert_eq!(
+            state_text(opus, day("2025-04-15")),
+            "not launched yet (launches 2026-02-05)"
         );
     }
 
     #[test]
-    fn model_table_renders_every_model_with_its_regional_id() {
-        let table = ModelTable::for_region("eu-west-1");
+    fn model_table_shows_every_model_with_its_regional_id_and_state() {
+        let table = ModelTable::for_region("eu-west-1", day("2026-12-02"));
+        assert_eq!(table.rows.len(), bedrock_catalog::models().len());
+        assert_eq!(
+            table.id("Claude Haiku 4.5"),
+            Some("eu.anthropic.claude-haiku-4-5-20251001-v1:0")
+        );
         let html = table.to_html();
         assert!(html.contains("<table>"));
-        assert!(
-            html.contains("eu.anthropic.claude-3-5-haiku")
-                || html.contains("anthropic.claude-3-5-haiku")
-        );
-        assert_eq!(table.rows.len(), catalog().len());
-        assert!(table.to_string().contains("Amazon Nova Pro"));
+        assert!(html.contains("<strong>end of life since 2026-04-28, use Claude Sonnet 4.5</strong>"));
+        assert!(html.contains("working model"));
+        let text = table.to_string();
+        assert!(text.contains("Models for eu-west-1 on 2026-12-02"));
+        assert!(text.contains("end of life since 2026-06-19, use Claude Haiku 4.5"));
     }
 }

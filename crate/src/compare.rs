@@ -150,14 +150,20 @@ impl Comparison {
                     cell(&reply.stop_reason),
                     cell(&preview(&reply.text)),
                 ]),
-                Err(error) => table.row(vec![
-                    cell(&entry.model),
-                    "–".into(),
-                    "–".into(),
-                    "–".into(),
-                    "error".into(),
-                    format!("❌ {}", cell(&preview(&error.to_string()))),
-                ]),
+                Err(error) => {
+                    let (stop, why) = match retirement(error) {
+                        Some(refusal) => ("refused", format!("🚫 {}", cell(&refusal))),
+                        None => ("error", format!("❌ {}", cell(&preview(&error.to_string())))),
+                    };
+                    table.row(vec![
+                        cell(&entry.model),
+                        "–".into(),
+                        "–".into(),
+                        "–".into(),
+                        stop.into(),
+                        why,
+                    ])
+                }
             }
         }
         format!(
@@ -210,6 +216,32 @@ impl Comparison {
     }
 }
 
+/// For a model Bedrock no longer serves: since when, Bedrock's own words, and what replaces
+/// it, in full (the point of the row is the reason, so it is not cut like an answer).
+fn retirement(error: &Error) -> Option<String> {
+    let (what, since, replacement, message) = match error {
+        Error::EndOfLife {
+            since,
+            replacement,
+            message,
+            ..
+        } => ("end of life", since, replacement, message),
+        Error::Legacy {
+            since,
+            replacement,
+            message,
+            ..
+        } => ("Legacy, not used recently", since, replacement, message),
+        _ => return None,
+    };
+    let since = since.map(|d| format!(" since {d}")).unwrap_or_default();
+    let instead = replacement
+        .as_deref()
+        .map(|r| format!(" → use {r}"))
+        .unwrap_or_default();
+    Some(format!("{what}{since}: “{message}”{instead}"))
+}
+
 fn preview(text: &str) -> String {
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if flat.chars().count() > PREVIEW_CHARS {
@@ -239,7 +271,10 @@ impl fmt::Display for Comparison {
                     r.stop_reason,
                     preview(&r.text)
                 )?,
-                Err(e) => writeln!(f, "{:width$}  error: {e}", entry.model)?,
+                Err(e) => match retirement(e) {
+                    Some(refusal) => writeln!(f, "{:width$}  refused: {refusal}", entry.model)?,
+                    None => writeln!(f, "{:width$}  error: {e}", entry.model)?,
+                },
             }
         }
         write!(
@@ -282,6 +317,15 @@ mod tests {
                         message: "no".into(),
                     }),
                 },
+                CompareEntry {
+                    model: "C".into(),
+                    outcome: Err(Error::EndOfLife {
+                        model: "c".into(),
+                        since: bedrock_catalog::parse_date("2026-06-19").ok(),
+                        replacement: Some("Claude Haiku 4.5".into()),
+                        message: bedrock_catalog::messages::END_OF_LIFE.into(),
+                    }),
+                },
             ],
             wall_time: Duration::from_millis(310),
         }
@@ -298,7 +342,16 @@ mod tests {
             markdown.contains("| B | – | – | – | error | ❌ access denied"),
             "{markdown}"
         );
-        assert!(markdown.contains("1 of 2 models answered"), "{markdown}");
+        assert!(
+            markdown.contains(&format!(
+                "| C | – | – | – | refused | 🚫 end of life since 2026-06-19: “{}” → use Claude Haiku 4.5 |",
+                bedrock_catalog::messages::END_OF_LIFE
+            )),
+            "{markdown}"
+        );
+        assert!(markdown.contains("1 of 3 models answered"), "{markdown}");
+        let text = sample().to_string();
+        assert!(text.contains("C  refused: end of life since 2026-06-19"), "{text}");
     }
 
     #[test]

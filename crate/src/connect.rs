@@ -108,6 +108,7 @@ impl Bedrock {
             },
             credential_source: format!("given keys ({access_key_id})"),
             settings: Settings::default(),
+            date: bedrock_catalog::today(),
             keep_alive: None,
         }
     }
@@ -115,7 +116,14 @@ impl Bedrock {
 
 #[cfg(feature = "local")]
 fn open_local_default() -> Result<Bedrock> {
-    open_local(bedrock_local::Config::default())
+    // BEDROCK_LOCAL_DATE and BEDROCK_LOCAL_PACE reach the in-process endpoint as they reach the
+    // `bedrock-local` binary.
+    let config = bedrock_local::Config::default()
+        .with_env()
+        .map_err(|error| Error::LocalEndpoint {
+            message: error.to_string(),
+        })?;
+    open_local(config)
 }
 
 #[cfg(not(feature = "local"))]
@@ -127,6 +135,7 @@ fn open_local_default() -> Result<Bedrock> {
 
 #[cfg(feature = "local")]
 fn open_local(config: bedrock_local::Config) -> Result<Bedrock> {
+    let date = config.answers_as_of();
     let endpoint = bedrock_local::start(config).map_err(|error| Error::LocalEndpoint {
         message: error.to_string(),
     })?;
@@ -145,6 +154,7 @@ fn open_local(config: bedrock_local::Config) -> Result<Bedrock> {
             session_token: None,
         },
         settings: Settings::default(),
+        date,
         keep_alive: Some(std::sync::Arc::new(endpoint)),
     })
 }
@@ -174,6 +184,7 @@ async fn open_aws_async() -> Result<Bedrock> {
         auth,
         credential_source: format!("{source}{region_note}"),
         settings: Settings::default(),
+        date: bedrock_catalog::today(),
         keep_alive: None,
     };
     if let Some(token) = env_nonempty("AWS_BEARER_TOKEN_BEDROCK") {

@@ -93,6 +93,41 @@ pub enum Error {
         message: String,
     },
 
+    /// The model has reached its end of life: Bedrock no longer serves it, in any region.
+    #[error(
+        "model {model} reached its end of life{} and Bedrock no longer serves it ({message}) {}",
+        since.map(|d| format!(" on {d}")).unwrap_or_default(),
+        replacement_advice(replacement.as_deref())
+    )]
+    EndOfLife {
+        /// The model id that was called.
+        model: String,
+        /// Its end-of-life date, from the catalog.
+        since: Option<bedrock_catalog::Date>,
+        /// The catalog model that replaces it.
+        replacement: Option<String>,
+        /// Bedrock's message.
+        message: String,
+    },
+
+    /// The model is Legacy and this account has not used it recently, so Bedrock refuses it.
+    #[error(
+        "model {model} is Legacy{} and this account has not used it recently, so Bedrock refuses \
+         it ({message}) {}",
+        since.map(|d| format!(" since {d}")).unwrap_or_default(),
+        replacement_advice(replacement.as_deref())
+    )]
+    Legacy {
+        /// The model id that was called.
+        model: String,
+        /// The day it became Legacy, from the catalog.
+        since: Option<bedrock_catalog::Date>,
+        /// The catalog model that replaces it.
+        replacement: Option<String>,
+        /// Bedrock's message.
+        message: String,
+    },
+
     /// A call, a connection or a stream took longer than allowed.
     #[error("{what} timed out after {after:?}: retry, or raise the timeout in `Settings`")]
     Timeout {
@@ -197,7 +232,9 @@ impl Error {
             Error::OnDemandNotSupported { .. } | Error::Validation { .. } => {
                 Some("ValidationException")
             }
-            Error::ModelNotFound { .. } => Some("ResourceNotFoundException"),
+            Error::ModelNotFound { .. } | Error::EndOfLife { .. } | Error::Legacy { .. } => {
+                Some("ResourceNotFoundException")
+            }
             Error::Throttled { code, .. }
             | Error::StreamInterrupted { code, .. }
             | Error::Service { code, .. } => Some(code),
@@ -213,6 +250,8 @@ impl Error {
             | Error::Throttled { message, .. }
             | Error::Validation { message, .. }
             | Error::ModelNotFound { message, .. }
+            | Error::EndOfLife { message, .. }
+            | Error::Legacy { message, .. }
             | Error::StreamInterrupted { message, .. }
             | Error::Service { message, .. } => Some(message),
             _ => None,
@@ -258,11 +297,48 @@ mod tests {
     }
 
     #[test]
+    fn end_of_life_names_the_date_the_replacement_and_bedrock_s_words() {
+        let error = Error::EndOfLife {
+            model: "us.anthropic.claude-3-5-haiku-20241022-v1:0".into(),
+            since: bedrock_catalog::parse_date("2026-06-19").ok(),
+            replacement: Some("Claude Haiku 4.5".into()),
+            message: bedrock_catalog::messages::END_OF_LIFE.into(),
+        };
+        let text = error.to_string();
+        assert!(text.contains("reached its end of life on 2026-06-19"), "{text}");
+        assert!(text.contains("Use Claude Haiku 4.5 instead"), "{text}");
+        assert!(text.contains(bedrock_catalog::messages::END_OF_LIFE), "{text}");
+        assert_eq!(error.code(), Some("ResourceNotFoundException"));
+        assert_eq!(error.message(), Some(bedrock_catalog::messages::END_OF_LIFE));
+    }
+
+    #[test]
+    fn legacy_refusal_says_since_when_and_what_to_use() {
+        let error = Error::Legacy {
+            model: "m".into(),
+            since: bedrock_catalog::parse_date("2025-12-19").ok(),
+            replacement: None,
+            message: bedrock_catalog::messages::LEGACY_NOT_RECENTLY_USED.into(),
+        };
+        let text = error.to_string();
+        assert!(text.contains("is Legacy since 2025-12-19"), "{text}");
+        assert!(text.contains("Pick an Active model"), "{text}");
+    }
+
+    #[test]
     fn unknown_model_lists_suggestions() {
         let error = Error::UnknownModel {
             name: "nova".into(),
             suggestions: vec!["Amazon Nova Pro".into()],
         };
         assert!(error.to_string().contains("did you mean Amazon Nova Pro?"));
+    }
+}
+
+/// What to do instead of a retired model.
+fn replacement_advice(replacement: Option<&str>) -> String {
+    match replacement {
+        Some(name) => format!("Use {name} instead (bedrock.models() lists what answers today)."),
+        None => "Pick an Active model from bedrock.models().".to_string(),
     }
 }

@@ -102,12 +102,18 @@ pub mod tools;
 mod wire;
 
 pub use backend::{Backend, Bedrock};
-pub use catalog::{Model, ModelTable, base_model_id, catalog, find_model, geography, model_names};
+pub use bedrock_catalog::{
+    Date, Demo, Geography, Lifecycle, Model, ModelId, Provider, State, base_model_id,
+    find as find_model, models as catalog, parse_date,
+};
+pub use catalog::{
+    ModelRow, ModelTable, default_model, model_names, seed_model_names, workshop_model_names,
+};
 pub use compare::{CompareEntry, Comparison};
 pub use connect::BACKEND_ENV;
 pub use conversation::Conversation;
 pub use error::{Error, Result};
-pub use invoke::{Provider, native_body};
+pub use invoke::native_body;
 pub use message::{Block, Message, Role, ToolResult, ToolStatus, ToolUse};
 pub use reply::{Reply, Usage};
 pub use request::{Params, Request, ToolChoice, ToolSpec};

@@ -7,7 +7,9 @@ use std::future::Future;
 use std::sync::{Mutex, OnceLock};
 
 use crate::backend::{Backend, Bedrock};
-use crate::catalog::{base_model_id, find_model, geography};
+use bedrock_catalog::base_model_id;
+
+use crate::catalog::profile_for;
 use crate::error::{Error, Result};
 use crate::reply::Reply;
 use crate::request::Request;
@@ -53,7 +55,7 @@ impl Bedrock {
     /// Resolves the model and adapts the request to its rules, announcing each change once.
     pub(crate) fn prepare(&self, model: &str, request: &Request) -> Result<Prepared> {
         let id = self.resolve(model)?;
-        let (request, adjustments) = request.adapt(find_model(&id));
+        let (request, adjustments) = request.adapt(bedrock_catalog::find(&id));
         announce_adjustments(&id, &adjustments);
         Ok(Prepared {
             id,
@@ -94,10 +96,7 @@ impl Bedrock {
         if base_model_id(id) != id {
             return None; // already a profile or an ARN
         }
-        let profile = match find_model(id) {
-            Some(model) => model.profile_id(&self.region),
-            None => geography(&self.region).map(|geo| format!("{geo}.{id}")),
-        }?;
+        let profile = profile_for(id, &self.region)?;
         println!(
             "{id} cannot be called on demand here: retrying once with inference profile {profile}"
         );

@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::catalog::Model;
+use bedrock_catalog::Model;
 use crate::conversation::Conversation;
 use crate::message::{Message, Role};
 
@@ -162,7 +162,7 @@ impl Request {
     /// A catalog display name becomes the model's base id; [`Bedrock::converse_json`](crate::Bedrock::converse_json)
     /// also resolves the region's inference profile and applies the model's rules.
     pub fn to_json(&self, model: &str) -> Value {
-        let model_id = crate::catalog::catalog()
+        let model_id = bedrock_catalog::models()
             .iter()
             .find(|m| m.name.eq_ignore_ascii_case(model.trim()))
             .map_or(model, |m| m.id.as_str());
@@ -372,7 +372,7 @@ impl Params {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests state expectations
 mod tests {
     use super::*;
-    use crate::catalog::find_model;
+    use bedrock_catalog::find as find_model;
 
     #[test]
     fn converse_json_has_every_member_set() {

@@ -2,14 +2,10 @@
 
 use aws_sdk_bedrockruntime::error::{ProvideErrorMetadata, SdkError};
 
+use bedrock_catalog::messages::{is_end_of_life, is_legacy_refusal, is_on_demand_refusal};
+
 use crate::backend::Bedrock;
 use crate::error::Error;
-
-/// Marker Bedrock puts in the on-demand ValidationException (both apostrophe styles seen).
-pub(crate) fn is_on_demand_refusal(message: &str) -> bool {
-    let lower = message.to_lowercase();
-    lower.contains("on-demand throughput") && lower.contains("supported")
-}
 
 impl Bedrock {
     /// Maps any SDK error of a call to `model` to an actionable [`Error`].
@@ -70,6 +66,24 @@ impl Bedrock {
                 }
             }
             "ValidationException" => Error::Validation { model, message },
+            "ResourceNotFoundException" if is_end_of_life(&message) => {
+                let entry = bedrock_catalog::find(&model);
+                Error::EndOfLife {
+                    since: entry.and_then(|m| m.lifecycle.end_of_life),
+                    replacement: entry.and_then(|m| m.lifecycle.replacement.clone()),
+                    model,
+                    message,
+                }
+            }
+            "ResourceNotFoundException" if is_legacy_refusal(&message) => {
+                let entry = bedrock_catalog::find(&model);
+                Error::Legacy {
+                    since: entry.and_then(|m| m.lifecycle.legacy),
+                    replacement: entry.and_then(|m| m.lifecycle.replacement.clone()),
+                    model,
+                    message,
+                }
+            }
             "ResourceNotFoundException" => Error::ModelNotFound {
                 model,
                 region: self.region.clone(),
@@ -112,23 +126,4 @@ pub(crate) fn source_chain(error: &dyn std::error::Error) -> String {
         source = inner.source();
     }
     text
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests state expectations
-mod tests {
-    use super::*;
-
-    #[test]
-    fn on_demand_refusal_is_recognised_with_either_apostrophe() {
-        assert!(is_on_demand_refusal(
-            "Invocation of model ID x with on-demand throughput isn’t supported. Retry your request with the ID or ARN of an inference profile that contains this model."
-        ));
-        assert!(is_on_demand_refusal(
-            "with on-demand throughput isn't supported."
-        ));
-        assert!(!is_on_demand_refusal(
-            "The provided model identifier is invalid."
-        ));
-    }
 }

@@ -18,13 +18,14 @@ use serde_json::json;
 
 use crate::answer::{self, Reply};
 use crate::auth::{Authenticator, SignedRequest};
-use crate::catalog::{self, Model};
-use crate::config::{Config, MAX_BODY_BYTES};
+use bedrock_catalog::Model;
+use crate::config::{Config, MAX_BODY_BYTES, Pacing};
 use crate::converse;
 use crate::error::ApiError;
 use crate::invoke;
 use crate::json;
 use crate::providers;
+use crate::resolve::{self, Calendar};
 use crate::scenario::ScenarioSet;
 use crate::stream::{self, Ending};
 use crate::turn::{Answer, Fault, Operation, Outcome, Turn};
@@ -44,6 +45,8 @@ struct Inner {
     auth: Authenticator,
     scenarios: ScenarioSet,
     tokens_per_second: Option<f64>,
+    calendar: Calendar,
+    pacing: Pacing,
 }
 
 impl AppState {
@@ -54,6 +57,11 @@ impl AppState {
                 auth: Authenticator::new(config.credentials.clone(), config.bearer_token.clone()),
                 scenarios: config.scenarios.clone(),
                 tokens_per_second: config.tokens_per_second,
+                calendar: Calendar {
+                    date: config.date,
+                    legacy_in_use: config.legacy_in_use,
+                },
+                pacing: config.pacing,
             }),
         }
     }
@@ -195,7 +203,7 @@ impl AppState {
             },
             time::OffsetDateTime::now_utc(),
         )?;
-        let model = catalog::resolve(model_id)?;
+        let model = resolve::resolve(model_id, operation, self.inner.calendar)?;
         match operation {
             Operation::Converse | Operation::ConverseStream => {
                 let value = json::parse_body(&body)?;
@@ -249,6 +257,14 @@ impl AppState {
             Outcome::Fault(Fault::Timeout(delay)) => {
                 tokio::time::sleep(delay).await;
                 Err(ApiError::model_timeout(TIMEOUT_MESSAGE))
+            }
+            // The count Converse would report as `usage.inputTokens` for the same input.
+            Outcome::Answer(answer) => {
+                let tokens = answer
+                    .usage
+                    .input_tokens
+                    .unwrap_or_else(|| crate::tokens::count_turn(&turn));
+                Ok(axum::Json(json!({ "inputTokens": tokens })).into_response())
             }
             _ => Ok(
                 axum::Json(json!({ "inputTokens": crate::tokens::count_turn(&turn) }))
@@ -304,23 +320,35 @@ impl AppState {
             }
             // Mid-stream faults only shape streams; a plain call gets the answer.
             Operation::Converse => {
-                simulate_latency(reply.latency).await;
+                simulate_latency(self.plain_latency(&reply)).await;
                 Ok(axum::Json(converse::response_body(&reply, reply.latency)).into_response())
             }
             Operation::InvokeModel | Operation::CountTokens => {
-                simulate_latency(reply.latency).await;
+                simulate_latency(self.plain_latency(&reply)).await;
                 Ok(invoke::response(&reply, model, request_id))
             }
         }
     }
 
-    fn finish(&self, answer: Answer, turn: &Turn, model: &Model) -> Reply {
-        answer::finish(
-            answer,
-            turn,
-            model.max_output_tokens,
-            self.inner.tokens_per_second,
-        )
+    fn finish(&self, mut answer: Answer, turn: &Turn, model: &Model) -> Reply {
+        let mut default_tps = self.inner.tokens_per_second;
+        if let (Pacing::Realistic, Some(pace)) = (self.inner.pacing, &model.pace) {
+            // A scenario's own latency and pace win: they were written for a reason.
+            if answer.latency.is_zero() {
+                answer.latency = std::time::Duration::from_millis(u64::from(pace.first_token_ms));
+            }
+            default_tps = default_tps.or(Some(pace.output_tokens_per_second));
+        }
+        answer::finish(answer, turn, model.max_output_tokens, default_tps)
+    }
+
+    /// How long a non-streaming answer takes: the first token's latency, and with realistic
+    /// pacing also the time to generate the rest (a stream spreads that over its events).
+    fn plain_latency(&self, reply: &Reply) -> std::time::Duration {
+        match self.inner.pacing {
+            Pacing::Fast => reply.latency,
+            Pacing::Realistic => reply.latency + reply.pause_for(reply.output_tokens),
+        }
     }
 }
 

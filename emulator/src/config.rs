@@ -1,8 +1,10 @@
-//! Settings of a local endpoint: address, credentials, bearer token, scenarios, pace.
+//! Settings of a local endpoint: address, credentials, bearer token, scenarios, the date it
+//! answers as of, and pace.
 
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
 
+use bedrock_catalog::Date;
 use rand::Rng;
 use rand::distr::Alphanumeric;
 
@@ -17,6 +19,53 @@ pub const MAX_BODY_BYTES: usize = 20 * 1024 * 1024;
 
 /// How far `x-amz-date` may be from the endpoint's clock.
 pub const MAX_CLOCK_SKEW_SECONDS: i64 = 5 * 60;
+
+/// Environment variable with the date the endpoint answers as of (`YYYY-MM-DD`).
+pub const DATE_ENV: &str = "BEDROCK_LOCAL_DATE";
+
+/// Environment variable with the pace (`fast` or `realistic`).
+pub const PACE_ENV: &str = "BEDROCK_LOCAL_PACE";
+
+/// How quickly answers come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pacing {
+    /// As fast as the machine allows, unless a scenario sets a latency or pace (for tests).
+    #[default]
+    Fast,
+    /// Each model's typical time to first token and output speed from the catalog, so that a
+    /// comparison or a stream shows the real ordering of models, not loopback noise.
+    Realistic,
+}
+
+impl Pacing {
+    /// The pace named `fast` or `realistic`.
+    pub fn from_name(name: &str) -> Result<Pacing, ConfigError> {
+        match name.trim() {
+            "fast" => Ok(Pacing::Fast),
+            "realistic" => Ok(Pacing::Realistic),
+            other => Err(ConfigError::Pace(other.to_string())),
+        }
+    }
+}
+
+/// A setting that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// Not a `YYYY-MM-DD` date.
+    #[error("{0}")]
+    Date(#[from] bedrock_catalog::DateError),
+    /// Not a pace this endpoint knows.
+    #[error("unknown pace {0:?}: use fast or realistic")]
+    Pace(String),
+    /// An environment variable that holds a bad value.
+    #[error("{name}: {error}")]
+    Env {
+        /// The variable.
+        name: &'static str,
+        /// What is wrong with its value.
+        error: Box<ConfigError>,
+    },
+}
 
 /// An access key pair the endpoint accepts. `Debug` and `Display` never show the secret.
 #[derive(Clone, PartialEq, Eq)]
@@ -81,6 +130,9 @@ pub struct Config {
     pub(crate) tokens_per_second: Option<f64>,
     pub(crate) allow_non_loopback: bool,
     pub(crate) region: String,
+    pub(crate) date: Date,
+    pub(crate) legacy_in_use: bool,
+    pub(crate) pacing: Pacing,
 }
 
 impl Default for Config {
@@ -93,6 +145,9 @@ impl Default for Config {
             tokens_per_second: None,
             allow_non_loopback: false,
             region: DEFAULT_REGION.to_string(),
+            date: bedrock_catalog::today(),
+            legacy_in_use: true,
+            pacing: Pacing::Fast,
         }
     }
 }
@@ -109,13 +164,16 @@ impl fmt::Debug for Config {
             .field("tokens_per_second", &self.tokens_per_second)
             .field("allow_non_loopback", &self.allow_non_loopback)
             .field("region", &self.region)
+            .field("date", &self.date)
+            .field("legacy_in_use", &self.legacy_in_use)
+            .field("pacing", &self.pacing)
             .finish_non_exhaustive()
     }
 }
 
 impl Config {
     /// Defaults: 127.0.0.1:0, fresh random credentials, no bearer token, built-in scenarios,
-    /// as fast as possible, region us-east-1.
+    /// as fast as possible, region us-east-1, today's date, Legacy models in use.
     pub fn new() -> Self {
         Self::default()
     }
@@ -160,6 +218,57 @@ impl Config {
     pub fn region(mut self, region: impl Into<String>) -> Self {
         self.region = region.into();
         self
+    }
+
+    /// The day the endpoint answers as of: models past their end of life are refused, models
+    /// launched later do not exist (default: today).
+    ///
+    /// ```
+    /// let seed_world = bedrock_local::Config::new().date(bedrock_catalog::parse_date("2025-04-15")?);
+    /// # Ok::<(), bedrock_catalog::DateError>(())
+    /// ```
+    pub fn date(mut self, date: Date) -> Self {
+        self.date = date;
+        self
+    }
+
+    /// Whether the account has used its Legacy models recently (default `true`); with `false`
+    /// they answer Bedrock's Legacy refusal, as for an account that never used them.
+    pub fn legacy_in_use(mut self, in_use: bool) -> Self {
+        self.legacy_in_use = in_use;
+        self
+    }
+
+    /// How quickly answers come (default [`Pacing::Fast`]).
+    pub fn pacing(mut self, pacing: Pacing) -> Self {
+        self.pacing = pacing;
+        self
+    }
+
+    /// Applies `BEDROCK_LOCAL_DATE` and `BEDROCK_LOCAL_PACE` when they are set.
+    pub fn with_env(self) -> Result<Self, ConfigError> {
+        self.with_vars(|name| std::env::var(name).ok())
+    }
+
+    /// [`with_env`](Self::with_env) over any source of variables (tests pass a map).
+    pub fn with_vars(mut self, var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let wrap = |name, error| ConfigError::Env {
+            name,
+            error: Box::new(error),
+        };
+        if let Some(text) = var(DATE_ENV).filter(|t| !t.trim().is_empty()) {
+            let date = bedrock_catalog::parse_date(&text).map_err(|e| wrap(DATE_ENV, e.into()))?;
+            self.date = date;
+        }
+        if let Some(text) = var(PACE_ENV).filter(|t| !t.trim().is_empty()) {
+            self.pacing = Pacing::from_name(&text).map_err(|e| wrap(PACE_ENV, e))?;
+        }
+        Ok(self)
+    }
+
+    /// The day the endpoint answers as of.
+    pub fn answers_as_of(&self) -> Date {
+        self.date
     }
 
     /// The configured bind address.

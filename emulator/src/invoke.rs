@@ -10,7 +10,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Value, json};
 
 use crate::answer::Reply;
-use crate::catalog::Model;
+use bedrock_catalog::Model;
 use crate::converse;
 use crate::eventstream;
 use crate::providers;

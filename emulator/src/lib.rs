@@ -27,7 +27,6 @@
 mod answer;
 mod app;
 mod auth;
-mod catalog;
 mod config;
 mod converse;
 mod error;
@@ -35,6 +34,7 @@ mod eventstream;
 mod invoke;
 mod json;
 mod providers;
+mod resolve;
 pub mod scenario;
 mod server;
 mod stream;
@@ -44,10 +44,11 @@ mod validate;
 
 pub use app::{AppState, app};
 pub use auth::SIGNING_SERVICE;
-pub use catalog::{
-    INVALID_MODEL_MESSAGE, Model, Provider, find as find_model, models, on_demand_message,
+pub use config::{
+    Config, ConfigError, Credentials, DATE_ENV, DEFAULT_REGION, MAX_BODY_BYTES,
+    MAX_CLOCK_SKEW_SECONDS, PACE_ENV, Pacing,
 };
-pub use config::{Config, Credentials, DEFAULT_REGION, MAX_BODY_BYTES, MAX_CLOCK_SKEW_SECONDS};
+pub use resolve::Calendar;
 pub use error::ApiError;
 pub use scenario::{ScenarioError, ScenarioSet};
 pub use server::{Error, LocalEndpoint, serve, serve_until, start};

@@ -3,8 +3,12 @@
 //! ```text
 //! cargo run -p bedrock-local -- serve [--addr 127.0.0.1:0] [--scenarios FILE]...
 //!     [--tokens-per-second N] [--bearer-token T] [--access-key-id ID --secret-access-key KEY]
-//!     [--allow-non-loopback]
+//!     [--allow-non-loopback] [--date YYYY-MM-DD] [--legacy-unused] [--pace fast|realistic]
 //! ```
+//! `--date` (or `BEDROCK_LOCAL_DATE`) sets the day the endpoint answers as of (default: today):
+//! models past their end of life are refused, models launched later do not exist.
+//! `--legacy-unused` answers Legacy models as Bedrock does for an account that has not used them.
+//! `--pace realistic` (or `BEDROCK_LOCAL_PACE`) paces each model by its measured speed.
 //! Prints one ready line with the address and the environment variables that point any AWS SDK
 //! here; stops cleanly on Ctrl-C or SIGTERM. Arguments are parsed by hand (a dozen flags do not
 //! need a parser dependency).
@@ -13,10 +17,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use bedrock_local::{Config, Credentials, ScenarioSet};
+use bedrock_local::{Config, Credentials, Pacing, ScenarioSet};
 
 const USAGE: &str = "usage: bedrock-local serve [--addr 127.0.0.1:0] [--scenarios FILE]... \
-[--tokens-per-second N] [--bearer-token T] [--access-key-id ID --secret-access-key KEY] [--allow-non-loopback]";
+[--tokens-per-second N] [--bearer-token T] [--access-key-id ID --secret-access-key KEY] [--allow-non-loopback] \
+[--date YYYY-MM-DD] [--legacy-unused] [--pace fast|realistic]";
 
 struct Args {
     addr: SocketAddr,
@@ -26,6 +31,9 @@ struct Args {
     access_key_id: Option<String>,
     secret_access_key: Option<String>,
     allow_non_loopback: bool,
+    date: Option<bedrock_catalog::Date>,
+    legacy_unused: bool,
+    pacing: Option<Pacing>,
 }
 
 fn main() -> ExitCode {
@@ -68,10 +76,11 @@ fn run() -> Result<(), String> {
         // can be pasted into another shell; they grant nothing anywhere else. boto3 reads the region
         // from AWS_DEFAULT_REGION, the Rust SDK and the CLI from AWS_REGION: both are given.
         println!(
-            "bedrock-local listening on http://{addr} — AWS_ENDPOINT_URL_BEDROCK_RUNTIME=http://{addr} AWS_ACCESS_KEY_ID={} AWS_SECRET_ACCESS_KEY={} AWS_REGION={region} AWS_DEFAULT_REGION={region}",
+            "bedrock-local listening on http://{addr} (answering as of {date}) — AWS_ENDPOINT_URL_BEDROCK_RUNTIME=http://{addr} AWS_ACCESS_KEY_ID={} AWS_SECRET_ACCESS_KEY={} AWS_REGION={region} AWS_DEFAULT_REGION={region}",
             keys.access_key_id,
             keys.secret_access_key,
-            region = bedrock_local::DEFAULT_REGION
+            region = bedrock_local::DEFAULT_REGION,
+            date = config.answers_as_of(),
         );
         bedrock_local::serve(listener, config)
             .await
@@ -86,7 +95,16 @@ fn build_config(args: &Args) -> Result<Config, String> {
         scenarios = scenarios.merge(set);
     }
     let scenarios = scenarios.merge(ScenarioSet::builtin());
-    let mut config = Config::default()
+    // Flags win over the environment, which wins over the defaults.
+    let mut config = Config::default().with_env().map_err(|e| e.to_string())?;
+    if let Some(date) = args.date {
+        config = config.date(date);
+    }
+    if let Some(pacing) = args.pacing {
+        config = config.pacing(pacing);
+    }
+    let mut config = config
+        .legacy_in_use(!args.legacy_unused)
         .addr(args.addr)
         .scenarios(scenarios)
         .tokens_per_second(args.tokens_per_second)
@@ -116,6 +134,9 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         access_key_id: None,
         secret_access_key: None,
         allow_non_loopback: false,
+        date: None,
+        legacy_unused: false,
+        pacing: None,
     };
     while let Some(flag) = args.next() {
         let (name, inline) = match flag.split_once('=') {
@@ -124,6 +145,10 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         };
         if name == "--allow-non-loopback" {
             parsed.allow_non_loopback = true;
+            continue;
+        }
+        if name == "--legacy-unused" {
+            parsed.legacy_unused = true;
             continue;
         }
         let mut value = || {
@@ -149,6 +174,15 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
                     return Err(format!("--tokens-per-second must be above 0, got {v}"));
                 }
                 parsed.tokens_per_second = Some(tps);
+            }
+            "--date" => {
+                let v = value()?;
+                parsed.date =
+                    Some(bedrock_catalog::parse_date(&v).map_err(|e| format!("--date: {e}"))?);
+            }
+            "--pace" => {
+                let v = value()?;
+                parsed.pacing = Some(Pacing::from_name(&v).map_err(|e| format!("--pace: {e}"))?);
             }
             "--bearer-token" => parsed.bearer_token = Some(value()?),
             "--access-key-id" => parsed.access_key_id = Some(value()?),

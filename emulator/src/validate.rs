@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
-use crate::catalog::Model;
+use bedrock_catalog::Model;
 use crate::error::ApiError;
 use crate::json::{self, constraint, join};
 use crate::turn::{Block, Message, Operation, Role, ToolSpec, Turn};

@@ -6,9 +6,8 @@ use aws_sdk_bedrockruntime::operation::RequestId;
 use aws_smithy_types::Blob;
 use serde_json::Value;
 
-use super::provider::Provider;
+use super::provider::{body, parse, provider_of};
 use crate::backend::Bedrock;
-use crate::catalog::find_model;
 use crate::error::{Error, Result};
 use crate::message::Block;
 use crate::model_call::announce_adjustments;
@@ -64,19 +63,18 @@ impl Bedrock {
         params: &Params,
     ) -> Result<Reply> {
         let id = self.resolve(model)?;
-        let provider = Provider::of(&id).ok_or_else(|| Error::invalid(format!(
+        let provider = provider_of(&id).ok_or_else(|| Error::invalid(format!(
             "no native body is known for {id}: use invoke_raw with the provider's JSON, or send (Converse)"
         )))?;
-        let (params, adjustments) = params.adapt(find_model(&id));
+        let (params, adjustments) = params.adapt(bedrock_catalog::find(&id));
         announce_adjustments(&id, &adjustments);
-        let body = provider.body(prompt, &params);
+        let body = body(provider, prompt, &params);
         let started = Instant::now();
         let body = &body;
         let (id, (answer, request_id)) = self
             .with_profile_retry(&id, |id| async move { self.invoke_once(&id, body).await })
             .await?;
-        let parsed = provider
-            .parse(&answer)
+        let parsed = parse(provider, &answer)
             .ok_or_else(|| Error::UnexpectedResponse {
                 model: id.clone(),
                 message: format!(

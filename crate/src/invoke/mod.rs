@@ -12,4 +12,4 @@ mod nova;
 mod provider;
 mod titan;
 
-pub use provider::{Provider, native_body};
+pub use provider::native_body;

@@ -2,27 +2,11 @@
 
 use serde_json::Value;
 
+use bedrock_catalog::{Provider, base_model_id};
+
 use super::{anthropic, deepseek, llama, mistral, nova, titan};
-use crate::catalog::{base_model_id, find_model};
 use crate::error::{Error, Result};
 use crate::request::Params;
-
-/// A family of native InvokeModel bodies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Provider {
-    /// Anthropic Messages (`anthropic_version`, `messages`).
-    Anthropic,
-    /// Amazon Nova (`schemaVersion: messages-v1`).
-    Nova,
-    /// Amazon Titan Text (`inputText`).
-    Titan,
-    /// Meta Llama 3 (`prompt` with header tokens).
-    Llama,
-    /// DeepSeek-R1 (`prompt` with its chat tokens).
-    DeepSeek,
-    /// Mistral (`<s>[INST] ... [/INST]`).
-    Mistral,
-}
 
 /// What every family's answer is read into.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -34,62 +18,34 @@ pub(crate) struct Parsed {
     pub output_tokens: u32,
 }
 
-impl Provider {
-    /// The family of a model: from the catalog, else from the id's prefix.
-    pub fn of(model: &str) -> Option<Provider> {
-        if let Some(entry) = find_model(model) {
-            return Provider::from_name(&entry.provider);
-        }
-        let id = base_model_id(model);
-        let prefixes = [
-            ("anthropic.", Provider::Anthropic),
-            ("amazon.nova", Provider::Nova),
-            ("amazon.titan-text", Provider::Titan),
-            ("meta.llama", Provider::Llama),
-            ("deepseek.", Provider::DeepSeek),
-            ("mistral.", Provider::Mistral),
-        ];
-        prefixes
-            .iter()
-            .find(|(prefix, _)| id.starts_with(prefix))
-            .map(|(_, provider)| *provider)
-    }
+/// The family of a model (display name or any id): from the catalog, else from the id's prefix.
+pub(crate) fn provider_of(model: &str) -> Option<Provider> {
+    bedrock_catalog::find(model)
+        .map(|entry| entry.provider)
+        .or_else(|| Provider::from_id_prefix(base_model_id(model)))
+}
 
-    /// The family named in the catalog's `provider` field.
-    pub fn from_name(name: &str) -> Option<Provider> {
-        Some(match name {
-            "anthropic" => Provider::Anthropic,
-            "nova" => Provider::Nova,
-            "titan" => Provider::Titan,
-            "llama" => Provider::Llama,
-            "deepseek" => Provider::DeepSeek,
-            "mistral" => Provider::Mistral,
-            _ => return None,
-        })
+/// The native request body of a family for one prompt.
+pub(crate) fn body(provider: Provider, prompt: &str, params: &Params) -> Value {
+    match provider {
+        Provider::Anthropic => anthropic::body(prompt, params),
+        Provider::Nova => nova::body(prompt, params),
+        Provider::Titan => titan::body(prompt, params),
+        Provider::Llama => llama::body(prompt, params),
+        Provider::DeepSeek => deepseek::body(prompt, params),
+        Provider::Mistral => mistral::body(prompt, params),
     }
+}
 
-    /// The native request body for one prompt.
-    pub fn body(self, prompt: &str, params: &Params) -> Value {
-        match self {
-            Provider::Anthropic => anthropic::body(prompt, params),
-            Provider::Nova => nova::body(prompt, params),
-            Provider::Titan => titan::body(prompt, params),
-            Provider::Llama => llama::body(prompt, params),
-            Provider::DeepSeek => deepseek::body(prompt, params),
-            Provider::Mistral => mistral::body(prompt, params),
-        }
-    }
-
-    /// Reads a native answer; `None` when it does not have this family's shape.
-    pub(crate) fn parse(self, response: &Value) -> Option<Parsed> {
-        match self {
-            Provider::Anthropic => anthropic::parse(response),
-            Provider::Nova => nova::parse(response),
-            Provider::Titan => titan::parse(response),
-            Provider::Llama => llama::parse(response),
-            Provider::DeepSeek => deepseek::parse(response),
-            Provider::Mistral => mistral::parse(response),
-        }
+/// Reads a native answer; `None` when it does not have this family's shape.
+pub(crate) fn parse(provider: Provider, response: &Value) -> Option<Parsed> {
+    match provider {
+        Provider::Anthropic => anthropic::parse(response),
+        Provider::Nova => nova::parse(response),
+        Provider::Titan => titan::parse(response),
+        Provider::Llama => llama::parse(response),
+        Provider::DeepSeek => deepseek::parse(response),
+        Provider::Mistral => mistral::parse(response),
     }
 }
 
@@ -98,17 +54,17 @@ impl Provider {
 /// ```
 /// use bedrock_kit::{Params, native_body};
 /// let params = Params { max_tokens: 1000, temperature: Some(0.5), top_p: Some(0.9) };
-/// let body = native_body("Claude 3.5 Haiku", "Summarise this.", &params)?;
+/// let body = native_body("Claude Haiku 4.5", "Summarise this.", &params)?;
 /// assert_eq!(body["anthropic_version"], "bedrock-2023-05-31");
 /// assert_eq!(body["messages"][0]["content"][0]["text"], "Summarise this.");
 /// # Ok::<(), bedrock_kit::Error>(())
 /// ```
 pub fn native_body(model: &str, prompt: &str, params: &Params) -> Result<Value> {
-    let provider = Provider::of(model).ok_or_else(|| Error::UnknownModel {
+    let provider = provider_of(model).ok_or_else(|| Error::UnknownModel {
         name: model.to_string(),
         suggestions: Vec::new(),
     })?;
-    Ok(provider.body(prompt, params))
+    Ok(body(provider, prompt, params))
 }
 
 /// Inserts the optional sampling settings under the names a family uses.
@@ -168,16 +124,16 @@ mod tests {
 
     #[test]
     fn provider_comes_from_catalog_or_id_prefix() {
-        assert_eq!(Provider::of("DeepSeek-R1"), Some(Provider::DeepSeek));
+        assert_eq!(provider_of("DeepSeek-R1"), Some(Provider::DeepSeek));
         assert_eq!(
-            Provider::of("us.meta.llama3-3-70b-instruct-v1:0"),
+            provider_of("us.meta.llama3-3-70b-instruct-v1:0"),
             Some(Provider::Llama)
         );
         assert_eq!(
-            Provider::of("amazon.titan-text-lite-v1"),
+            provider_of("amazon.titan-text-lite-v1"),
             Some(Provider::Titan)
         );
-        assert_eq!(Provider::of("cohere.command-r-v1:0"), None);
+        assert_eq!(provider_of("cohere.command-r-v1:0"), None);
     }
 
     #[test]

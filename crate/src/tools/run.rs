@@ -9,7 +9,6 @@ use serde_json::{Value, json};
 use super::toolbox::ToolBox;
 use super::transcript::{ToolCall, ToolRound, ToolRun};
 use crate::backend::Bedrock;
-use crate::catalog::find_model;
 use crate::error::{Error, Result};
 use crate::message::{Block, Message, Role, ToolResult, ToolStatus};
 use crate::request::Request;
@@ -117,7 +116,7 @@ impl Bedrock {
         let started = Instant::now();
         let id = self.resolve(model)?;
         // Models unknown to the catalog get `status`: every current tool-capable model accepts it.
-        let with_status = find_model(&id).is_none_or(|m| m.tool_result_status);
+        let with_status = bedrock_catalog::find(&id).is_none_or(|m| m.tool_result_status);
         let mut request = request.clone();
         if request.tools.is_empty() {
             request.tools = tools.specs();

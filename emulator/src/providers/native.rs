@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::schema::{json_type, malformed};
 use super::{anthropic, deepseek, llama, mistral, nova, titan};
 use crate::answer::Reply;
-use crate::catalog::{Model, Provider};
+use bedrock_catalog::{Model, Provider};
 use crate::error::ApiError;
 use crate::turn::{Message, Operation, ToolSpec, Turn};
 use crate::validate;
@@ -41,7 +41,7 @@ pub fn parse(
         Provider::Nova => nova::parse(map, model)?,
         Provider::Titan => titan::parse(map)?,
         Provider::Llama => llama::parse(map)?,
-        Provider::Deepseek => deepseek::parse(map)?,
+        Provider::DeepSeek => deepseek::parse(map)?,
         Provider::Mistral => mistral::parse(map)?,
     };
     if native
@@ -71,7 +71,7 @@ pub fn render(reply: &Reply, model: &Model, message_id: &str) -> Value {
         Provider::Nova => nova::render(reply),
         Provider::Titan => titan::render(reply),
         Provider::Llama => llama::render(reply),
-        Provider::Deepseek => deepseek::render(reply),
+        Provider::DeepSeek => deepseek::render(reply),
         Provider::Mistral => mistral::render(reply),
     }
 }
@@ -84,7 +84,7 @@ pub fn stream_chunks(reply: &Reply, model: &Model, message_id: &str) -> Vec<(Val
         Provider::Nova => nova::stream_chunks(reply),
         Provider::Titan => titan::stream_chunks(reply),
         Provider::Llama => llama::stream_chunks(reply),
-        Provider::Deepseek => deepseek::stream_chunks(reply),
+        Provider::DeepSeek => deepseek::stream_chunks(reply),
         Provider::Mistral => mistral::stream_chunks(reply),
     }
 }

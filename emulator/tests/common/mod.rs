@@ -15,7 +15,9 @@ use tower::ServiceExt;
 pub const ACCESS_KEY: &str = "AKIATESTLOCAL0000001";
 pub const SECRET_KEY: &str = "testsecretkey0000000000000000000000000001";
 pub const BEARER: &str = "local-bearer-token";
-pub const HAIKU: &str = "us.anthropic.claude-3-5-haiku-20241022-v1:0";
+pub const HAIKU: &str = "us.anthropic.claude-haiku-4-5-20251001-v1:0";
+/// The day every test answers as of, so that no test changes meaning as models retire.
+pub const TEST_DATE: &str = "2026-12-02";
 pub const NOVA: &str = "amazon.nova-micro-v1:0";
 
 /// Scenario rules the tests rely on, ahead of the built-in ones.
@@ -67,6 +69,7 @@ pub fn config() -> Config {
         .expect("test scenarios parse")
         .merge(ScenarioSet::builtin());
     Config::default()
+        .date(bedrock_catalog::parse_date(TEST_DATE).expect("test date"))
         .credentials(Credentials::new(ACCESS_KEY, SECRET_KEY))
         .bearer_token(BEARER)
         .scenarios(scenarios)

@@ -1,0 +1,68 @@
+//! Bedrock's own error messages that both the local endpoint (which says them) and the support
+//! crate (which recognises them and explains what to do) depend on: one definition each.
+
+/// ValidationException for an id Bedrock does not know (also a model not launched yet).
+pub const INVALID_MODEL: &str = "The provided model identifier is invalid.";
+
+/// ResourceNotFoundException (404) for a model past its end-of-life date, on every operation.
+pub const END_OF_LIFE: &str = "This model version has reached the end of its life. Please refer to the AWS documentation for more details.";
+
+/// ResourceNotFoundException (404) for a Legacy model the account has not used recently
+/// ("15 days" before April 2026, "30 days" since).
+pub const LEGACY_NOT_RECENTLY_USED: &str = "Access denied. This Model is marked by provider as Legacy and you have not been actively using the model in the last 30 days. Please upgrade to an active model on Amazon Bedrock";
+
+/// ValidationException from CountTokens for a model without token counting, or a profile id.
+pub const COUNT_TOKENS_UNSUPPORTED: &str = "The provided model doesn't support counting tokens.";
+
+/// The ValidationException for a bare id of a model served only through inference profiles,
+/// with Bedrock's typographic apostrophe.
+///
+/// ```
+/// let text = bedrock_catalog::messages::on_demand_refusal("deepseek.r1-v1:0");
+/// assert!(bedrock_catalog::messages::is_on_demand_refusal(&text));
+/// ```
+pub fn on_demand_refusal(model_id: &str) -> String {
+    format!(
+        "Invocation of model ID {model_id} with on-demand throughput isn\u{2019}t supported. \
+         Retry your request with the ID or ARN of an inference profile that contains this model."
+    )
+}
+
+/// Whether a message is the on-demand refusal (either apostrophe; reports quote both).
+pub fn is_on_demand_refusal(message: &str) -> bool {
+    let lower = message.to_lowercase();
+    lower.contains("with on-demand throughput isn") && lower.contains("supported")
+}
+
+/// Whether a message is the end-of-life refusal.
+pub fn is_end_of_life(message: &str) -> bool {
+    message
+        .to_lowercase()
+        .contains("reached the end of its life")
+}
+
+/// Whether a message is the Legacy refusal (any number of days).
+pub fn is_legacy_refusal(message: &str) -> bool {
+    message.to_lowercase().contains("marked by provider as legacy")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_refusal_is_recognised_and_not_mistaken_for_another() {
+        let on_demand = on_demand_refusal("x");
+        let plain_apostrophe = on_demand.replace('\u{2019}', "'");
+        assert!(is_on_demand_refusal(&on_demand) && is_on_demand_refusal(&plain_apostrophe));
+        assert!(is_end_of_life(END_OF_LIFE) && !is_end_of_life(&on_demand));
+        assert!(is_legacy_refusal(LEGACY_NOT_RECENTLY_USED));
+        assert!(is_legacy_refusal(
+            &LEGACY_NOT_RECENTLY_USED.replace("30 days", "15 days")
+        ));
+        for other in [INVALID_MODEL, COUNT_TOKENS_UNSUPPORTED] {
+            assert!(!is_on_demand_refusal(other) && !is_end_of_life(other));
+            assert!(!is_legacy_refusal(other));
+        }
+    }
+}
