@@ -22,6 +22,10 @@ type TestResult = Result<(), Box<dyn Error>>;
 
 const NOTEBOOKS: [&str; 2] = ["01_text_generation.ipynb", "02_beyond_the_basics.ipynb"];
 
+/// The day the local endpoint answers as of in these runs, so the notebooks' lifecycle cells
+/// (three seed models retired, one Legacy) mean the same whenever the test runs.
+const RUN_DATE: &str = "2026-12-02";
+
 fn repo_root() -> PathBuf {
     // tests/ is a direct child of the repository root.
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -90,7 +94,8 @@ fn execute_notebooks() -> Result<Executed, String> {
                 .iter()
                 .map(|name| root.join("notebooks").join(name)),
         )
-        .env("BEDROCK_BACKEND", "local");
+        .env("BEDROCK_BACKEND", "local")
+        .env(bedrock_local::DATE_ENV, RUN_DATE);
     // A non-zero exit means failed cells: the summary says which, and `no_cell_failed` reports it,
     // while the other tests still check their own cells.
     let status = command
@@ -327,16 +332,87 @@ fn summary_renders_as_html() -> TestResult {
 
 #[test]
 #[ignore = "executes the notebooks with the Rust kernel: run ./workshop test"]
-fn comparison_lists_every_model() -> TestResult {
-    let catalog = read_json(&repo_root().join("catalog/models.json"))?;
-    let html = html(tagged(notebook(NOTEBOOKS[0])?, "comparison")?);
+fn the_working_model_is_the_catalog_default() -> TestResult {
+    let nb = notebook(NOTEBOOKS[0])?;
+    let default = bedrock_kit::default_model();
+    assert_shows("setup", nb, &[&format!("working model {default}")])?;
+    // Every call of notebook 01 goes to `model`, never to a hard-coded name.
+    for cell in code_cells(nb) {
+        let source = text(&cell["source"]);
+        for name in bedrock_kit::model_names() {
+            assert!(
+                !source.contains(&format!("\"{name}\"")),
+                "a cell names {name:?} instead of using `model`:\n{source}"
+            );
+        }
+    }
+    assert_shows("models", nb, &[default, "working model", "end of life since"])
+}
+
+#[test]
+#[ignore = "executes the notebooks with the Rust kernel: run ./workshop test"]
+fn comparison_of_the_current_list_answers_for_every_model() -> TestResult {
+    let cell = tagged(notebook(NOTEBOOKS[0])?, "comparison")?;
+    let html = html(cell);
     assert!(!html.is_empty(), "the comparison shows no HTML table");
-    for model in catalog["models"].as_array().into_iter().flatten() {
-        let name = model["name"].as_str().unwrap_or_default();
-        // The table may escape characters such as parentheses' neighbours; compare the plain name.
+    let names = bedrock_kit::workshop_model_names();
+    for name in &names {
         assert!(html.contains(name), "the comparison does not list {name}");
     }
+    let shown = shown(cell);
+    let all = format!("{n} of {n} models answered", n = names.len());
+    assert!(shown.contains(&all), "expected {all:?}:\n{shown}");
     Ok(())
+}
+
+#[test]
+#[ignore = "executes the notebooks with the Rust kernel: run ./workshop test"]
+fn seed_comparison_shows_the_retired_models_with_bedrock_s_reason() -> TestResult {
+    let cell = tagged(notebook(NOTEBOOKS[0])?, "comparison-seed")?;
+    let shown = shown(cell);
+    let day = bedrock_kit::parse_date(RUN_DATE)?;
+    let seed = bedrock_kit::seed_model_names();
+    let retired: Vec<&bedrock_kit::Model> = seed
+        .iter()
+        .filter_map(|name| bedrock_kit::find_model(name))
+        .filter(|m| m.state_on(day) == bedrock_kit::State::EndOfLife)
+        .collect();
+    assert_eq!(retired.len(), 3, "three seed models are retired on {RUN_DATE}");
+    for model in &retired {
+        let since = model.lifecycle.end_of_life.ok_or("an EOL model has its date")?;
+        let instead = model.lifecycle.replacement.as_deref().unwrap_or_default();
+        let row = format!(
+            "{} | – | – | – | refused | 🚫 end of life since {since}: “{}” → use {instead}",
+            model.name,
+            bedrock_catalog::messages::END_OF_LIFE
+        );
+        assert!(shown.contains(&row), "no row {row:?} in:\n{shown}");
+    }
+    let answered = format!("{} of {} models answered", seed.len() - 3, seed.len());
+    assert!(shown.contains(&answered), "expected {answered:?}:\n{shown}");
+    Ok(())
+}
+
+#[test]
+#[ignore = "executes the notebooks with the Rust kernel: run ./workshop test"]
+fn cross_region_compares_us_and_global_and_shows_the_bare_id_refusal() -> TestResult {
+    let nb = notebook(NOTEBOOKS[0])?;
+    let haiku = bedrock_kit::find_model(bedrock_kit::default_model()).ok_or("default model")?;
+    let us = format!("us.{}", haiku.id);
+    let global = format!("global.{}", haiku.id);
+    assert_shows(
+        "cross-region-profiles",
+        nb,
+        &[&us, &global, "2 of 2 models answered"],
+    )?;
+    assert_shows(
+        "bare-id-refusal",
+        nb,
+        &[
+            "[ValidationException]",
+            &bedrock_catalog::messages::on_demand_refusal(&haiku.id),
+        ],
+    )
 }
 
 #[test]
@@ -403,9 +479,29 @@ fn errors_are_produced_on_purpose_and_explained() -> TestResult {
         "error-on-demand",
         nb,
         &[
-            "ValidationException",
-            "on demand",
-            "eu.anthropic.claude-3-7-sonnet",
+            "[ValidationException]",
+            &bedrock_catalog::messages::on_demand_refusal("deepseek.r1-v1:0"),
+            "eu.anthropic.claude-haiku-4-5",
+        ],
+    )?;
+    assert_shows(
+        "error-end-of-life",
+        nb,
+        &[
+            "[ResourceNotFoundException]",
+            "reached its end of life on 2026-06-19",
+            bedrock_catalog::messages::END_OF_LIFE,
+            "Use Claude Haiku 4.5 instead",
+        ],
+    )?;
+    assert_shows(
+        "error-legacy",
+        nb,
+        &[
+            "[ResourceNotFoundException]",
+            "is Legacy since 2025-12-19",
+            bedrock_catalog::messages::LEGACY_NOT_RECENTLY_USED,
+            "Use Claude Haiku 4.5 instead",
         ],
     )?;
     assert_shows(

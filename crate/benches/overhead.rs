@@ -7,7 +7,7 @@
 //! - `converse/kit_send`: `Bedrock::send`, which builds a runtime and client per call (what
 //!   notebooks use, so handles survive across cells);
 //! - `converse/kit_send_async`: the same without the per-call runtime;
-//! - `compare/seven_models_300ms`: `compare` over 7 models that each answer in 300 ms.
+//! - `compare/workshop_models_300ms`: `compare` over the workshop's 5 current models, each answering in 300 ms.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // a benchmark states expectations
 
@@ -99,16 +99,12 @@ fn compare(c: &mut Criterion) {
     let bedrock = Bedrock::local_with(Config::default().scenarios(scenarios))
         .expect("endpoint")
         .with_settings(Settings::default().echo(false));
-    let models: Vec<&str> = bedrock_kit::catalog()
-        .iter()
-        .filter(|m| m.workshop)
-        .map(|m| m.name.as_str())
-        .collect();
+    let models = bedrock_kit::workshop_model_names();
     let request = Request::new("compare me");
     let mut group = c.benchmark_group("compare");
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(5));
-    group.bench_function("seven_models_300ms", |b| {
+    group.bench_function("workshop_models_300ms", |b| {
         b.iter(|| {
             let comparison = bedrock.compare(&models, &request);
             assert_eq!(comparison.replies().len(), 7);

@@ -2,15 +2,13 @@
 //!
 //! ```text
 //! cargo run -p bedrock-kit --example ask -- "What is Amazon Bedrock?"
-//! cargo run -p bedrock-kit --example ask -- --model "Claude 3.5 Haiku" "Explain inference profiles"
+//! cargo run -p bedrock-kit --example ask -- --model "Claude Haiku 4.5" "Explain inference profiles"
 //! BEDROCK_BACKEND=aws cargo run -p bedrock-kit --example ask -- "Hello"
 //! ```
 
 use std::process::ExitCode;
 
 use bedrock_kit::{Bedrock, Request};
-
-const DEFAULT_MODEL: &str = "Amazon Nova Micro";
 
 fn main() -> ExitCode {
     match run() {
@@ -32,7 +30,7 @@ fn run() -> Result<(), bedrock_kit::Error> {
 
 /// `--model NAME` (optional) and the prompt (the remaining words).
 fn parse_args(args: Vec<String>) -> Result<(String, String), bedrock_kit::Error> {
-    let mut model = DEFAULT_MODEL.to_string();
+    let mut model = bedrock_kit::default_model().to_string();
     let mut words = Vec::new();
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {

@@ -10,8 +10,6 @@ use std::process::ExitCode;
 
 use bedrock_kit::{Bedrock, Conversation, Error, Request};
 
-const DEFAULT_MODEL: &str = "Amazon Nova Micro";
-
 fn main() -> ExitCode {
     match run() {
         Ok(()) => ExitCode::SUCCESS,
@@ -24,7 +22,7 @@ fn main() -> ExitCode {
 
 fn run() -> Result<(), Error> {
     let mut args = std::env::args().skip(1);
-    let mut model = DEFAULT_MODEL.to_string();
+    let mut model = bedrock_kit::default_model().to_string();
     while let Some(arg) = args.next() {
         if arg == "--model" || arg == "-m" {
             model = args.next().unwrap_or(model);

@@ -2,13 +2,13 @@
 //!
 //! ```text
 //! cargo run -p bedrock-kit --example compare -- "Summarise the water cycle in two sentences."
-//! cargo run -p bedrock-kit --example compare -- --models "Amazon Nova Pro,Claude 3.5 Haiku" "Hello"
+//! cargo run -p bedrock-kit --example compare -- --models "Amazon Nova Pro,Claude Haiku 4.5" "Hello"
 //! ```
-//! Without `--models`, the workshop's seven models are compared.
+//! Without `--models`, the upstream workshop's current models are compared.
 
 use std::process::ExitCode;
 
-use bedrock_kit::{Bedrock, Error, Request, catalog};
+use bedrock_kit::{Bedrock, Error, Request};
 
 fn main() -> ExitCode {
     match run() {
@@ -22,10 +22,9 @@ fn main() -> ExitCode {
 
 fn run() -> Result<(), Error> {
     let mut args = std::env::args().skip(1);
-    let mut models: Vec<String> = catalog()
-        .iter()
-        .filter(|m| m.workshop)
-        .map(|m| m.name.clone())
+    let mut models: Vec<String> = bedrock_kit::workshop_model_names()
+        .into_iter()
+        .map(str::to_string)
         .collect();
     let mut words = Vec::new();
     while let Some(arg) = args.next() {

@@ -44,7 +44,7 @@ impl Bedrock {
     /// # fn main() -> bedrock_kit::Result<()> {
     /// use bedrock_kit::{Bedrock, Request};
     /// let bedrock = Bedrock::local()?;
-    /// let comparison = bedrock.compare(&["Amazon Nova Micro", "Claude 3.5 Haiku", "nonsense"], &Request::new("Hi"));
+    /// let comparison = bedrock.compare(&["Amazon Nova Micro", "Claude Haiku 4.5", "nonsense"], &Request::new("Hi"));
     /// assert_eq!(comparison.replies().len(), 2);
     /// assert_eq!(comparison.failures().len(), 1);
     /// # Ok(()) }

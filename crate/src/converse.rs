@@ -58,7 +58,7 @@ impl Bedrock {
     /// ```
     /// # fn main() -> bedrock_kit::Result<()> {
     /// let bedrock = bedrock_kit::Bedrock::local()?;
-    /// let reply = bedrock.ask("Claude 3.5 Haiku", "What is Amazon Bedrock?")?;
+    /// let reply = bedrock.ask("Claude Haiku 4.5", "What is Amazon Bedrock?")?;
     /// assert!(reply.model_id.starts_with("us.anthropic."));
     /// # Ok(()) }
     /// ```

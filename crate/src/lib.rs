@@ -26,7 +26,7 @@
 //! ```
 //! # fn main() -> bedrock_kit::Result<()> {
 //! # let bedrock = bedrock_kit::Bedrock::local()?;
-//! assert_eq!(bedrock.resolve("Claude 3.7 Sonnet")?, "us.anthropic.claude-3-7-sonnet-20250219-v1:0");
+//! assert_eq!(bedrock.resolve("Claude Sonnet 4.5")?, "us.anthropic.claude-sonnet-4-5-20250929-v1:0");
 //! # Ok(()) }
 //! ```
 //!
@@ -49,7 +49,7 @@
 //! # fn main() -> bedrock_kit::Result<()> {
 //! # let bedrock = bedrock_kit::Bedrock::local()?;
 //! use bedrock_kit::Params;
-//! let reply = bedrock.invoke_text("Claude 3.5 Haiku", "Summarise ...", &Params::default().temperature(0.5))?;
+//! let reply = bedrock.invoke_text("Claude Haiku 4.5", "Summarise ...", &Params::default().temperature(0.5))?;
 //! # Ok(()) }
 //! ```
 //!
@@ -59,10 +59,10 @@
 //! # fn main() -> bedrock_kit::Result<()> {
 //! # let bedrock = bedrock_kit::Bedrock::local()?;
 //! use bedrock_kit::{Conversation, Request, tools::{ToolBox, Weather}};
-//! let comparison = bedrock.compare(&["Amazon Nova Micro", "Claude 3.5 Haiku"], &Request::new("Hi"));
+//! let comparison = bedrock.compare(&["Amazon Nova Micro", "Claude Haiku 4.5"], &Request::new("Hi"));
 //! let mut chat = Conversation::new().model("Amazon Nova Micro").user("Hello");
 //! bedrock.chat(&mut chat)?;
-//! let run = bedrock.run_tools("Claude 3.5 Haiku", &Request::new("Weather in Miami?"), &ToolBox::new().with(Weather))?;
+//! let run = bedrock.run_tools("Claude Haiku 4.5", &Request::new("Weather in Miami?"), &ToolBox::new().with(Weather))?;
 //! # Ok(()) }
 //! ```
 //!

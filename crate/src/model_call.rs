@@ -93,7 +93,7 @@ impl Bedrock {
 
     /// The inference profile to retry with after an on-demand refusal of a bare id.
     fn profile_after_refusal(&self, id: &str) -> Option<String> {
-        if base_model_id(id) != id {
+        if !self.settings.profile_retry || base_model_id(id) != id {
             return None; // already a profile or an ARN
         }
         let profile = profile_for(id, &self.region)?;

@@ -47,6 +47,9 @@ pub struct Settings {
     pub concurrency: usize,
     /// Tool rounds allowed by `run_tools`.
     pub max_tool_rounds: usize,
+    /// Retry a bare model id once with the region's inference profile when Bedrock refuses it
+    /// on demand (turn off to see the refusal itself).
+    pub profile_retry: bool,
 }
 
 impl Default for Settings {
@@ -61,6 +64,7 @@ impl Default for Settings {
             echo: true,
             concurrency: COMPARE_CONCURRENCY,
             max_tool_rounds: MAX_TOOL_ROUNDS,
+            profile_retry: true,
         }
     }
 }
@@ -117,6 +121,12 @@ impl Settings {
     /// Tool rounds allowed by `run_tools`.
     pub fn max_tool_rounds(mut self, rounds: usize) -> Self {
         self.max_tool_rounds = rounds;
+        self
+    }
+
+    /// Whether a bare id refused on demand is retried once with the region's profile.
+    pub fn profile_retry(mut self, retry: bool) -> Self {
+        self.profile_retry = retry;
         self
     }
 }

@@ -9,14 +9,10 @@ use std::time::{Duration, Instant};
 use bedrock_kit::Request;
 use common::{quick, with_rules};
 
-/// The original workshop's seven models, as the catalog marks them.
+/// The upstream workshop's current models, as the catalog lists them.
 fn workshop() -> Vec<&'static str> {
-    let names: Vec<&str> = bedrock_kit::catalog()
-        .iter()
-        .filter(|m| m.workshop)
-        .map(|m| m.name.as_str())
-        .collect();
-    assert_eq!(names.len(), 7, "the workshop's table has seven models");
+    let names = bedrock_kit::workshop_model_names();
+    assert_eq!(names.len(), 5, "the workshop's table has five models");
     names
 }
 
@@ -40,10 +36,10 @@ fn every_model_answers_and_failures_are_kept() {
         &models,
         &Request::new("compare me").temperature(0.4).top_p(0.9),
     );
-    assert_eq!(comparison.entries.len(), 8);
-    assert_eq!(comparison.replies().len(), 7, "{comparison}");
+    assert_eq!(comparison.entries.len(), 6);
+    assert_eq!(comparison.replies().len(), 5, "{comparison}");
     assert_eq!(comparison.failures().len(), 1);
-    assert_eq!(comparison.entries[7].model, "Not A Model");
+    assert_eq!(comparison.entries[5].model, "Not A Model");
     for (_, reply) in comparison.replies() {
         assert_eq!(reply.text, "Compared.");
         assert!(reply.latency >= Duration::from_millis(290));
@@ -53,12 +49,12 @@ fn every_model_answers_and_failures_are_kept() {
 }
 
 #[test]
-fn seven_models_take_about_as_long_as_the_slowest_one() {
-    let bedrock = slow_endpoint(); // default bound: all seven in one round
+fn five_models_take_about_as_long_as_the_slowest_one() {
+    let bedrock = slow_endpoint(); // default bound: all five in one round
     let started = Instant::now();
     let comparison = bedrock.compare(&workshop(), &Request::new("compare me"));
     let elapsed = started.elapsed();
-    assert_eq!(comparison.replies().len(), 7);
+    assert_eq!(comparison.replies().len(), 5);
     let slowest = comparison
         .replies()
         .iter()

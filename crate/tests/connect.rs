@@ -79,13 +79,37 @@ fn child_display_and_stream() {
 }
 
 #[test]
-fn backend_local_is_chosen_by_the_environment_and_said_in_one_line() {
-    let (ok, out) = child("child_connect_and_ask", &[("BEDROCK_BACKEND", "local")]);
+fn a_bad_local_date_is_a_clear_error_naming_the_variable() {
+    let (ok, out) = child(
+        "child_connect_fails",
+        &[
+            ("BEDROCK_BACKEND", "local"),
+            (bedrock_local::DATE_ENV, "2/12/2026"),
+        ],
+    );
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("BEDROCK_LOCAL_DATE: \"2/12/2026\" is not a date: write it as YYYY-MM-DD"),
+        "{out}"
+    );
+}
+
+#[test]
+fn backend_local_and_its_date_are_chosen_by_the_environment_and_said_in_one_line() {
+    let (ok, out) = child(
+        "child_connect_and_ask",
+        &[
+            ("BEDROCK_BACKEND", "local"),
+            (bedrock_local::DATE_ENV, "2025-04-15"),
+        ],
+    );
     assert!(ok, "{out}");
     let lines = connect_lines(&out);
     assert_eq!(lines.len(), 1, "{out}");
     assert!(
-        lines[0].contains("backend local · region us-east-1 · endpoint http://127.0.0.1:"),
+        lines[0].contains(
+            "backend local · region us-east-1 · answering as of 2025-04-15 · endpoint http://127.0.0.1:"
+        ),
         "{}",
         lines[0]
     );
@@ -148,7 +172,7 @@ fn evcxr_display_prints_html_blocks_and_streams_whole_lines() {
         "{out}"
     );
     assert!(
-        out.contains("EVCXR_BEGIN_CONTENT text/html\n<p><strong>Models for us-east-1</strong></p>"),
+        out.contains("EVCXR_BEGIN_CONTENT text/html\n<p><strong>Models for us-east-1 on "),
         "{out}"
     );
     assert!(out.contains("<svg"), "{out}");

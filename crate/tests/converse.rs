@@ -40,21 +40,21 @@ reply = { text = "All members arrived." }
         .max_tokens(500)
         .stop_sequences(&["END"])
         .additional_fields(serde_json::json!({"top_k": 50}));
-    let reply = bedrock.send("Claude 3.5 Haiku", &request).expect("send");
+    let reply = bedrock.send("Claude Haiku 4.5", &request).expect("send");
     assert_eq!(reply.text, "All members arrived.");
     assert_eq!(
         reply.model_id,
-        "us.anthropic.claude-3-5-haiku-20241022-v1:0"
+        "us.anthropic.claude-haiku-4-5-20251001-v1:0"
     );
 }
 
 #[test]
 fn names_resolve_to_the_regions_inference_profile() {
     let bedrock = local();
-    let reply = bedrock.ask("Claude 3.7 Sonnet", "hello").expect("ask");
+    let reply = bedrock.ask("Claude Sonnet 4.5", "hello").expect("ask");
     assert_eq!(
         reply.model_id,
-        "us.anthropic.claude-3-7-sonnet-20250219-v1:0"
+        "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
     );
 }
 
@@ -62,11 +62,11 @@ fn names_resolve_to_the_regions_inference_profile() {
 fn bare_id_refused_on_demand_is_retried_once_with_the_profile() {
     let bedrock = local();
     let reply = bedrock
-        .ask("anthropic.claude-3-7-sonnet-20250219-v1:0", "hello")
+        .ask("anthropic.claude-sonnet-4-5-20250929-v1:0", "hello")
         .expect("retried with profile");
     assert_eq!(
         reply.model_id,
-        "us.anthropic.claude-3-7-sonnet-20250219-v1:0"
+        "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
     );
 }
 
@@ -285,24 +285,24 @@ async fn async_twins_work_and_blocking_calls_survive_inside_a_runtime() {
 #[test]
 fn the_session_region_picks_the_profile_geography() {
     let frankfurt =
-        bedrock_kit::Bedrock::local_with(bedrock_local::Config::default().region("eu-central-1"))
+        bedrock_kit::Bedrock::local_with(common::config().region("eu-central-1"))
             .expect("endpoint")
             .with_settings(quick());
     assert_eq!(frankfurt.region(), "eu-central-1");
-    let id = frankfurt.resolve("Claude 3.7 Sonnet").expect("resolve");
-    assert_eq!(id, "eu.anthropic.claude-3-7-sonnet-20250219-v1:0");
-    let reply = frankfurt.ask("Claude 3.7 Sonnet", "hello").expect("ask");
+    let id = frankfurt.resolve("Claude Sonnet 4.5").expect("resolve");
+    assert_eq!(id, "eu.anthropic.claude-sonnet-4-5-20250929-v1:0");
+    let reply = frankfurt.ask("Claude Sonnet 4.5", "hello").expect("ask");
     assert_eq!(reply.model_id, id);
 }
 
 #[test]
 fn a_model_without_a_profile_in_the_region_explains_what_to_do() {
     let frankfurt =
-        bedrock_kit::Bedrock::local_with(bedrock_local::Config::default().region("eu-central-1"))
+        bedrock_kit::Bedrock::local_with(common::config().region("eu-central-1"))
             .expect("endpoint")
             .with_settings(quick());
     let error = frankfurt
-        .ask("anthropic.claude-3-5-haiku-20241022-v1:0", "hello")
+        .ask("deepseek.r1-v1:0", "hello")
         .expect_err("no eu profile");
     assert!(
         matches!(error, Error::OnDemandNotSupported { .. }),

@@ -11,7 +11,7 @@ use common::local;
 fn invoke_text_reads_every_provider_family() {
     let bedrock = local();
     let models = [
-        "Claude 3.5 Haiku",
+        "Claude Haiku 4.5",
         "Amazon Nova Pro",
         "Amazon Titan Text Express",
         "Meta Llama 3.1 70B Instruct",
@@ -34,19 +34,20 @@ fn invoke_text_reads_every_provider_family() {
 #[test]
 fn invoke_raw_sends_the_workshop_anthropic_body() {
     let bedrock = local();
+    // Claude 4.5 takes temperature or top_p, not both: the workshop's body sets temperature.
     let params = Params {
         max_tokens: 1000,
         temperature: Some(0.5),
-        top_p: Some(0.9),
+        top_p: None,
     };
     let body = native_body(
-        "Claude 3.5 Haiku",
+        "Claude Haiku 4.5",
         "Summarize this text: The sun rises in the east. It sets in the west.",
         &params,
     )
     .expect("body");
     let answer = bedrock
-        .invoke_raw("Claude 3.5 Haiku", &body)
+        .invoke_raw("Claude Haiku 4.5", &body)
         .expect("invoke");
     assert_eq!(answer["type"], "message");
     assert!(

@@ -37,7 +37,7 @@ fn stream_returns_the_whole_text_with_timing() {
 #[test]
 fn streamed_reasoning_is_kept_apart_from_the_answer() {
     let reply = local()
-        .stream("Claude 3.7 Sonnet", &Request::new("[demo:reasoning]"))
+        .stream("Claude Sonnet 4.5", &Request::new("[demo:reasoning]"))
         .expect("stream");
     assert!(
         reply
@@ -109,7 +109,7 @@ reply = { text = "Checking.", tool_use = [{ name = "get_weather", input = { loca
     let mut request = Request::new("stream a tool please");
     request.tools = tools.specs();
     let reply = bedrock
-        .stream("Claude 3.5 Haiku", &request)
+        .stream("Claude Haiku 4.5", &request)
         .expect("stream");
     assert_eq!(reply.stop_reason, "tool_use");
     let calls = reply.tool_uses();

@@ -118,7 +118,7 @@ fn weather_loop_runs_every_call_of_a_turn_and_keeps_the_text() {
     let bedrock = with_rules(RULES);
     let run = bedrock
         .run_tools(
-            "Claude 3.5 Haiku",
+            "Claude Haiku 4.5",
             &Request::new("What's the weather in San Francisco and what should I wear?")
                 .temperature(0.0),
             &ToolBox::new().with(Weather),
@@ -151,7 +151,7 @@ fn weather_loop_runs_every_call_of_a_turn_and_keeps_the_text() {
 fn a_failing_tool_goes_back_as_an_error_result() {
     let run = with_rules(RULES)
         .run_tools(
-            "Claude 3.5 Haiku",
+            "Claude Haiku 4.5",
             &Request::new("How many A1 are left?"),
             &ToolBox::new().with(Broken),
         )
@@ -210,7 +210,7 @@ fn a_model_that_keeps_asking_stops_at_the_round_limit() {
     let bedrock = with_rules(RULES).with_settings(quick().max_tool_rounds(3));
     let run = bedrock
         .run_tools(
-            "Claude 3.5 Haiku",
+            "Claude Haiku 4.5",
             &Request::new("loop"),
             &ToolBox::new().with(Again),
         )
@@ -226,7 +226,7 @@ fn a_model_that_keeps_asking_stops_at_the_round_limit() {
 fn an_unknown_tool_is_answered_with_an_error_naming_the_real_ones() {
     let run = with_rules(RULES)
         .run_tools(
-            "Claude 3.5 Haiku",
+            "Claude Haiku 4.5",
             &Request::new("call a ghost"),
             &ToolBox::new().with(Weather),
         )
@@ -245,7 +245,7 @@ fn fallback_answers_the_workshop_question_with_the_weather_tool() {
     // No test rule: the endpoint's own fallback picks the tool and reads its result.
     let run = common::local()
         .run_tools(
-            "Claude 3.5 Haiku",
+            "Claude Haiku 4.5",
             &Request::new("What is the weather like in Seattle today?"),
             &ToolBox::new().with(Weather),
         )
@@ -257,7 +257,7 @@ fn fallback_answers_the_workshop_question_with_the_weather_tool() {
 #[test]
 fn run_tools_without_tools_is_refused() {
     let error = common::local()
-        .run_tools("Claude 3.5 Haiku", &Request::new("hi"), &ToolBox::new())
+        .run_tools("Claude Haiku 4.5", &Request::new("hi"), &ToolBox::new())
         .expect_err("no tools");
     assert!(error.to_string().contains("at least one tool"));
 }

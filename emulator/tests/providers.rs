@@ -12,7 +12,7 @@ async fn invoke(model: &str, body: &Value) -> common::Reply {
 
 #[tokio::test]
 async fn anthropic_messages_body_gets_a_messages_response() {
-    let body = json!({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 1000, "temperature": 0.5, "top_p": 0.9,
+    let body = json!({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 1000, "temperature": 0.5,
         "system": "Be brief.", "messages": [{"role": "user", "content": [{"type": "text", "text": "hello there"}]}]});
     let reply = invoke(HAIKU, &body).await;
     assert_eq!(

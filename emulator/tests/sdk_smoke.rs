@@ -42,17 +42,14 @@ fn user(text: &str) -> Message {
 async fn sdk_converse_stream_invoke_and_errors_work_against_a_started_endpoint() {
     let endpoint = bedrock_local::start(config()).unwrap();
     let client = client(&endpoint).await;
-    let arn = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-5-haiku-20241022-v1:0";
+    let arn = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-haiku-4-5-20251001-v1:0";
 
     let out = client
         .converse()
         .model_id(arn)
         .messages(user("hello there"))
         .inference_config(
-            InferenceConfiguration::builder()
-                .temperature(0.9)
-                .top_p(0.9)
-                .build(),
+            InferenceConfiguration::builder().temperature(0.9).build(),
         )
         .send()
         .await
@@ -122,7 +119,7 @@ async fn sdk_converse_stream_invoke_and_errors_work_against_a_started_endpoint()
 
     let err = client
         .converse()
-        .model_id("anthropic.claude-3-7-sonnet-20250219-v1:0")
+        .model_id("anthropic.claude-sonnet-4-5-20250929-v1:0")
         .messages(user("hi"))
         .send()
         .await

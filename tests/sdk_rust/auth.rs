@@ -9,7 +9,7 @@ use aws_sdk_bedrockruntime::config::Token;
 use aws_sdk_bedrockruntime::error::ProvideErrorMetadata;
 use aws_smithy_async::time::StaticTimeSource;
 use aws_smithy_runtime_api::client::auth::AuthSchemeId;
-use bedrock_local::{Config, LocalEndpoint};
+use bedrock_local::LocalEndpoint;
 
 use crate::messages::{answer_text, ask_nova, refusal};
 use crate::{
@@ -70,7 +70,7 @@ async fn bearer_client(endpoint: &LocalEndpoint, token: &str) -> Client {
 
 #[tokio::test]
 async fn bearer_token_is_accepted_and_a_wrong_one_refused() -> TestResult {
-    let ep = endpoint_with(Config::default().bearer_token("local-bearer-token"))?;
+    let ep = endpoint_with(crate::dated().bearer_token("local-bearer-token"))?;
     let out = ask_nova(
         &bearer_client(&ep, "local-bearer-token").await,
         "hello there",

@@ -11,6 +11,7 @@
 mod auth;
 mod faults;
 mod invoke;
+mod lifecycle;
 mod messages;
 mod operations;
 mod streaming;
@@ -29,17 +30,25 @@ type TestResult = Result<(), TestError>;
 
 /// A model that may be invoked on demand by its bare id.
 const NOVA: &str = "amazon.nova-micro-v1:0";
-/// A profile id (Claude 3.5 Haiku cannot be invoked on demand by its bare id).
-const HAIKU: &str = "us.anthropic.claude-3-5-haiku-20241022-v1:0";
+/// A profile id (Claude Haiku 4.5 cannot be invoked on demand by its bare id).
+const HAIKU: &str = "us.anthropic.claude-haiku-4-5-20251001-v1:0";
 /// A model with reasoning support, by profile.
-const SONNET_37: &str = "us.anthropic.claude-3-7-sonnet-20250219-v1:0";
+const SONNET: &str = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
+/// The day every endpoint here answers as of, so no test changes meaning as models retire.
+const TEST_DATE: &str = "2026-12-02";
 
 /// The rules every test endpoint answers from (shared with `sdk_boto3.rs`).
 const RULES: &str = include_str!("rules.toml");
 
 /// An endpoint with [`RULES`] and its own fresh credentials.
 fn endpoint() -> Result<LocalEndpoint, TestError> {
-    endpoint_with(Config::default())
+    endpoint_with(dated())
+}
+
+/// The default configuration, answering as of [`TEST_DATE`].
+fn dated() -> Config {
+    // TEST_DATE is a valid date: `lifecycle::the_test_date_parses` proves it.
+    Config::default().date(bedrock_catalog::parse_date(TEST_DATE).unwrap_or(bedrock_catalog::today()))
 }
 
 /// An endpoint with [`RULES`] and the given settings.

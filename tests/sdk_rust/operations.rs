@@ -6,13 +6,13 @@ use aws_sdk_bedrockruntime::types::{
     InferenceConfiguration, Message, StopReason, SystemContentBlock, ToolResultBlock,
     ToolResultContentBlock, ToolResultStatus, ToolUseBlock,
 };
-use bedrock_local::{Config, ScenarioSet};
+use bedrock_local::ScenarioSet;
 use serde_json::json;
 
 use crate::messages::{
     answer_text, ask_nova, from_document, to_document, tokens, user, weather_tools,
 };
-use crate::{HAIKU, NOVA, TestResult, client, endpoint};
+use crate::{HAIKU, TestResult, client, endpoint};
 
 #[tokio::test]
 async fn converse_returns_the_scenario_text_with_usage_and_metrics() -> TestResult {
@@ -102,7 +102,7 @@ async fn converse_cuts_at_max_tokens_and_says_so() -> TestResult {
 
 #[tokio::test]
 async fn unscripted_request_gets_the_marked_fallback() -> TestResult {
-    let ep = bedrock_local::start(Config::default().scenarios(ScenarioSet::empty()))?;
+    let ep = bedrock_local::start(crate::dated().scenarios(ScenarioSet::empty()))?;
     let out = ask_nova(
         &client(&ep).await,
         "Summarize in one sentence: Rust is fast. Rust is safe. Cats sleep a lot.",
@@ -135,17 +135,22 @@ async fn model_given_as_profile_arn_is_resolved() -> TestResult {
 async fn count_tokens_agrees_with_converse_usage() -> TestResult {
     let ep = endpoint()?;
     let client = client(&ep).await;
+    let question = "hello there, how many tokens is this?";
     let request = ConverseTokensRequest::builder()
-        .messages(user("hello there, how many tokens is this?")?)
+        .messages(user(question)?)
         .system(SystemContentBlock::Text("Be brief.".into()))
         .build();
+    // CountTokens takes the foundation-model id; Converse needs the profile for this model.
     let counted = client
         .count_tokens()
-        .model_id(NOVA)
+        .model_id(HAIKU.trim_start_matches("us."))
         .input(CountTokensInput::Converse(request))
         .send()
         .await?;
-    let out = ask_nova(&client, "hello there, how many tokens is this?")?
+    let out = client
+        .converse()
+        .model_id(HAIKU)
+        .messages(user(question)?)
         .system(SystemContentBlock::Text("Be brief.".into()))
         .send()
         .await?;

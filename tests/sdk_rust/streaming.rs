@@ -11,7 +11,7 @@ use aws_sdk_bedrockruntime::types::{
 use serde_json::{Value, json};
 
 use crate::messages::{tokens, user, weather_tools};
-use crate::{HAIKU, NOVA, SONNET_37, TestError, TestResult, client, endpoint};
+use crate::{HAIKU, NOVA, SONNET, TestError, TestResult, client, endpoint};
 
 /// Everything a ConverseStream delivered, until the end or the first error.
 #[derive(Debug, Default)]
@@ -127,7 +127,7 @@ async fn converse_stream_sends_reasoning_before_the_text() -> TestResult {
     let ep = endpoint()?;
     let s = collect_stream(
         &client(&ep).await,
-        SONNET_37,
+        SONNET,
         user("think first: 6 x 7?")?,
         None,
     )

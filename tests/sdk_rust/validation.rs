@@ -67,9 +67,9 @@ async fn validation_errors_carry_bedrock_messages() -> TestResult {
         ),
         (
             c.converse()
-                .model_id("anthropic.claude-3-7-sonnet-20250219-v1:0")
+                .model_id("anthropic.claude-sonnet-4-5-20250929-v1:0")
                 .messages(user("hi")?),
-            "ValidationException: Invocation of model ID anthropic.claude-3-7-sonnet-20250219-v1:0 with on-demand throughput isn’t supported. Retry your request with the ID or ARN of an inference profile that contains this model.",
+            "ValidationException: Invocation of model ID anthropic.claude-sonnet-4-5-20250929-v1:0 with on-demand throughput isn’t supported. Retry your request with the ID or ARN of an inference profile that contains this model.",
         ),
         (
             c.converse()

@@ -22,8 +22,8 @@ impl Bedrock {
     /// # fn main() -> bedrock_kit::Result<()> {
     /// use bedrock_kit::{Bedrock, Params, native_body};
     /// let bedrock = Bedrock::local()?;
-    /// let body = native_body("Claude 3.5 Haiku", "Summarise: ...", &Params::default())?;
-    /// let answer = bedrock.invoke_raw("Claude 3.5 Haiku", &body)?;
+    /// let body = native_body("Claude Haiku 4.5", "Summarise: ...", &Params::default())?;
+    /// let answer = bedrock.invoke_raw("Claude Haiku 4.5", &body)?;
     /// assert!(answer["content"][0]["text"].is_string());
     /// # Ok(()) }
     /// ```

@@ -97,7 +97,7 @@ impl Bedrock {
     /// use bedrock_kit::{Bedrock, Request, tools::{ToolBox, Weather}};
     /// let bedrock = Bedrock::local()?;
     /// let tools = ToolBox::new().with(Weather);
-    /// let run = bedrock.run_tools("Claude 3.5 Haiku",
+    /// let run = bedrock.run_tools("Claude Haiku 4.5",
     ///     &Request::new("What's the weather in San Francisco? What should I wear?").temperature(0.0), &tools)?;
     /// println!("{run}");
     /// # Ok(()) }

@@ -14,6 +14,14 @@ pub fn quick() -> Settings {
         .echo(false)
 }
 
+/// The day every test's endpoint answers as of, so no test changes meaning as models retire.
+pub const TEST_DATE: &str = "2026-12-02";
+
+/// A local endpoint configuration answering as of [`TEST_DATE`].
+pub fn config() -> Config {
+    Config::default().date(bedrock_kit::parse_date(TEST_DATE).unwrap_or_else(|e| panic!("{e}")))
+}
+
 /// A local endpoint answering from the built-in scenarios.
 pub fn local() -> Bedrock {
     with_rules("")
@@ -23,7 +31,7 @@ pub fn local() -> Bedrock {
 pub fn with_rules(toml: &str) -> Bedrock {
     let mine = ScenarioSet::from_toml_str("test.toml", toml)
         .unwrap_or_else(|e| panic!("test scenarios do not load: {e}"));
-    let config = Config::default().scenarios(mine.merge(ScenarioSet::builtin()));
+    let config = config().scenarios(mine.merge(ScenarioSet::builtin()));
     Bedrock::local_with(config)
         .unwrap_or_else(|e| panic!("local endpoint does not start: {e}"))
         .with_settings(quick())
