@@ -346,7 +346,11 @@ fn the_working_model_is_the_catalog_default() -> TestResult {
             );
         }
     }
-    assert_shows("models", nb, &[default, "working model", "end of life since"])
+    assert_shows(
+        "models",
+        nb,
+        &[default, "working model", "end of life since"],
+    )
 }
 
 #[test]
@@ -377,9 +381,16 @@ fn seed_comparison_shows_the_retired_models_with_bedrock_s_reason() -> TestResul
         .filter_map(|name| bedrock_kit::find_model(name))
         .filter(|m| m.state_on(day) == bedrock_kit::State::EndOfLife)
         .collect();
-    assert_eq!(retired.len(), 3, "three seed models are retired on {RUN_DATE}");
+    assert_eq!(
+        retired.len(),
+        3,
+        "three seed models are retired on {RUN_DATE}"
+    );
     for model in &retired {
-        let since = model.lifecycle.end_of_life.ok_or("an EOL model has its date")?;
+        let since = model
+            .lifecycle
+            .end_of_life
+            .ok_or("an EOL model has its date")?;
         let instead = model.lifecycle.replacement.as_deref().unwrap_or_default();
         let row = format!(
             "{} | – | – | – | refused | 🚫 end of life since {since}: “{}” → use {instead}",

@@ -9,7 +9,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use bedrock_local::{Config, ScenarioSet};
+use bedrock_catalog::messages;
+use bedrock_local::{Config, Credentials, LocalEndpoint, ScenarioSet};
 use serde_json::{Value, json};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -91,11 +92,33 @@ fn boto3_python() -> Result<PathBuf, Box<dyn std::error::Error>> {
 }
 
 #[test]
-fn boto3_converses_streams_text_and_tool_use_invokes_sees_validation_errors_and_retries_throttling()
+fn boto3_converses_streams_invokes_counts_tokens_sees_errors_retries_and_lives_through_a_lifecycle()
 -> TestResult {
     let python = boto3_python()?;
     let rules = ScenarioSet::from_toml_str("sdk_rust/rules.toml", RULES)?;
-    let endpoint = bedrock_local::start(Config::default().scenarios(rules))?;
+    let keys = Credentials::random();
+    let on =
+        |day: &str, legacy_in_use: bool| -> Result<LocalEndpoint, Box<dyn std::error::Error>> {
+            let config = Config::default()
+                .date(bedrock_catalog::parse_date(day)?)
+                .legacy_in_use(legacy_in_use)
+                .credentials(keys.clone())
+                .scenarios(rules.clone());
+            Ok(bedrock_local::start(config)?)
+        };
+    let endpoint = on("2026-12-02", true)?;
+    // Claude 3.5 Haiku's lifecycle: launched 2024-11-04, Legacy 2025-12-19, end of life 2026-06-19.
+    let days = [
+        ("before_launch", on("2024-10-01", true)?),
+        ("active", on("2025-04-15", true)?),
+        ("legacy_used", on("2026-01-10", true)?),
+        ("legacy_unused", on("2026-01-10", false)?),
+        ("after_end_of_life", on("2026-12-02", true)?),
+    ];
+    let lifecycle: serde_json::Map<String, Value> = days
+        .iter()
+        .map(|(day, ep)| (day.to_string(), Value::String(ep.endpoint_url())))
+        .collect();
     let script = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("boto3")
         .join("check_bedrock_local.py");
@@ -104,6 +127,10 @@ fn boto3_converses_streams_text_and_tool_use_invokes_sees_validation_errors_and_
         Command::new(&python)
             .arg(&script)
             .env("BEDROCK_LOCAL_ENDPOINT", endpoint.endpoint_url())
+            .env(
+                "BEDROCK_LOCAL_LIFECYCLE",
+                Value::Object(lifecycle).to_string(),
+            )
             .env("AWS_ACCESS_KEY_ID", &creds.access_key_id)
             .env("AWS_SECRET_ACCESS_KEY", &creds.secret_access_key)
             .env("AWS_DEFAULT_REGION", endpoint.region())
@@ -178,5 +205,32 @@ fn boto3_converses_streams_text_and_tool_use_invokes_sees_validation_errors_and_
         report["throttled_then_answered"],
         json!({"text": "Made it on attempt three.", "attempts": 3})
     );
+
+    let refused =
+        |message: &str| json!({"code": "ValidationException", "message": message, "status": 400});
+    assert_eq!(
+        report["count_tokens"],
+        json!({
+            "bare_id": bedrock_local::tokens::count("count these words please"),
+            "profile": refused(messages::COUNT_TOKENS_UNSUPPORTED),
+            "nova": refused(messages::COUNT_TOKENS_UNSUPPORTED),
+        })
+    );
+
+    let every = |outcome: Value| json!({"converse": outcome, "converse_stream": outcome, "invoke_model": outcome, "count_tokens": outcome});
+    let not_found = |message: &str| json!({"code": "ResourceNotFoundException", "message": message, "status": 404});
+    assert_eq!(
+        report["lifecycle"],
+        json!({
+            "before_launch": every(refused(messages::INVALID_MODEL)),
+            "active": every(json!("ok")),
+            "legacy_used": every(json!("ok")),
+            "legacy_unused": every(not_found(messages::LEGACY_NOT_RECENTLY_USED)),
+            "after_end_of_life": every(not_found(messages::END_OF_LIFE)),
+        })
+    );
+    for (_, ep) in days {
+        ep.stop();
+    }
     Ok(())
 }

@@ -327,7 +327,10 @@ mod tests {
 
     #[test]
     fn regions_map_to_their_geographies_most_specific_first() {
-        assert_eq!(Geography::for_region("us-gov-west-1"), vec![Geography::UsGov]);
+        assert_eq!(
+            Geography::for_region("us-gov-west-1"),
+            vec![Geography::UsGov]
+        );
         assert_eq!(Geography::for_region("eu-central-1"), vec![Geography::Eu]);
         assert_eq!(
             Geography::for_region("ap-southeast-2"),

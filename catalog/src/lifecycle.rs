@@ -48,10 +48,7 @@ pub enum State {
 impl State {
     /// Whether Bedrock still answers calls to the model (for Legacy: from accounts that used it).
     pub fn answers(self) -> bool {
-        matches!(
-            self,
-            State::Active | State::Legacy | State::ExtendedAccess
-        )
+        matches!(self, State::Active | State::Legacy | State::ExtendedAccess)
     }
 
     /// Whether the model is Legacy (with or without extended access).

@@ -43,7 +43,9 @@ pub fn is_end_of_life(message: &str) -> bool {
 
 /// Whether a message is the Legacy refusal (any number of days).
 pub fn is_legacy_refusal(message: &str) -> bool {
-    message.to_lowercase().contains("marked by provider as legacy")
+    message
+        .to_lowercase()
+        .contains("marked by provider as legacy")
 }
 
 #[cfg(test)]

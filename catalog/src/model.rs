@@ -147,7 +147,10 @@ impl Model {
         Geography::for_region(region)
             .into_iter()
             .find(|geo| self.has_profile(*geo))
-            .or_else(|| self.has_profile(Geography::Global).then_some(Geography::Global))
+            .or_else(|| {
+                self.has_profile(Geography::Global)
+                    .then_some(Geography::Global)
+            })
             .map(|geo| self.profile_id_in(geo))
     }
 

@@ -363,7 +363,9 @@ mod tests {
         );
         let html = table.to_html();
         assert!(html.contains("<table>"));
-        assert!(html.contains("<strong>end of life since 2026-04-28, use Claude Sonnet 4.5</strong>"));
+        assert!(
+            html.contains("<strong>end of life since 2026-04-28, use Claude Sonnet 4.5</strong>")
+        );
         assert!(html.contains("working model"));
         let text = table.to_string();
         assert!(text.contains("Models for eu-west-1 on 2026-12-02"));

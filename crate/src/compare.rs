@@ -153,7 +153,10 @@ impl Comparison {
                 Err(error) => {
                     let (stop, why) = match retirement(error) {
                         Some(refusal) => ("refused", format!("🚫 {}", cell(&refusal))),
-                        None => ("error", format!("❌ {}", cell(&preview(&error.to_string())))),
+                        None => (
+                            "error",
+                            format!("❌ {}", cell(&preview(&error.to_string()))),
+                        ),
                     };
                     table.row(vec![
                         cell(&entry.model),
@@ -351,7 +354,10 @@ mod tests {
         );
         assert!(markdown.contains("1 of 3 models answered"), "{markdown}");
         let text = sample().to_string();
-        assert!(text.contains("C  refused: end of life since 2026-06-19"), "{text}");
+        assert!(
+            text.contains("C  refused: end of life since 2026-06-19"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -216,6 +216,14 @@ pub enum Error {
     },
 }
 
+/// What to do instead of a retired model.
+fn replacement_advice(replacement: Option<&str>) -> String {
+    match replacement {
+        Some(name) => format!("Use {name} instead (bedrock.models() lists what answers today)."),
+        None => "Pick an Active model from bedrock.models().".to_string(),
+    }
+}
+
 fn suggest(suggestions: &[String]) -> String {
     if suggestions.is_empty() {
         String::new()
@@ -305,11 +313,20 @@ mod tests {
             message: bedrock_catalog::messages::END_OF_LIFE.into(),
         };
         let text = error.to_string();
-        assert!(text.contains("reached its end of life on 2026-06-19"), "{text}");
+        assert!(
+            text.contains("reached its end of life on 2026-06-19"),
+            "{text}"
+        );
         assert!(text.contains("Use Claude Haiku 4.5 instead"), "{text}");
-        assert!(text.contains(bedrock_catalog::messages::END_OF_LIFE), "{text}");
+        assert!(
+            text.contains(bedrock_catalog::messages::END_OF_LIFE),
+            "{text}"
+        );
         assert_eq!(error.code(), Some("ResourceNotFoundException"));
-        assert_eq!(error.message(), Some(bedrock_catalog::messages::END_OF_LIFE));
+        assert_eq!(
+            error.message(),
+            Some(bedrock_catalog::messages::END_OF_LIFE)
+        );
     }
 
     #[test]
@@ -332,13 +349,5 @@ mod tests {
             suggestions: vec!["Amazon Nova Pro".into()],
         };
         assert!(error.to_string().contains("did you mean Amazon Nova Pro?"));
-    }
-}
-
-/// What to do instead of a retired model.
-fn replacement_advice(replacement: Option<&str>) -> String {
-    match replacement {
-        Some(name) => format!("Use {name} instead (bedrock.models() lists what answers today)."),
-        None => "Pick an Active model from bedrock.models().".to_string(),
     }
 }

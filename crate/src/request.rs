@@ -2,9 +2,9 @@
 
 use serde_json::{Map, Value, json};
 
-use bedrock_catalog::Model;
 use crate::conversation::Conversation;
 use crate::message::{Message, Role};
+use bedrock_catalog::Model;
 
 /// A tool as offered to the model (`toolSpec`).
 #[derive(Debug, Clone, PartialEq)]

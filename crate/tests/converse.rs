@@ -284,10 +284,9 @@ async fn async_twins_work_and_blocking_calls_survive_inside_a_runtime() {
 
 #[test]
 fn the_session_region_picks_the_profile_geography() {
-    let frankfurt =
-        bedrock_kit::Bedrock::local_with(common::config().region("eu-central-1"))
-            .expect("endpoint")
-            .with_settings(quick());
+    let frankfurt = bedrock_kit::Bedrock::local_with(common::config().region("eu-central-1"))
+        .expect("endpoint")
+        .with_settings(quick());
     assert_eq!(frankfurt.region(), "eu-central-1");
     let id = frankfurt.resolve("Claude Sonnet 4.5").expect("resolve");
     assert_eq!(id, "eu.anthropic.claude-sonnet-4-5-20250929-v1:0");
@@ -297,10 +296,9 @@ fn the_session_region_picks_the_profile_geography() {
 
 #[test]
 fn a_model_without_a_profile_in_the_region_explains_what_to_do() {
-    let frankfurt =
-        bedrock_kit::Bedrock::local_with(common::config().region("eu-central-1"))
-            .expect("endpoint")
-            .with_settings(quick());
+    let frankfurt = bedrock_kit::Bedrock::local_with(common::config().region("eu-central-1"))
+        .expect("endpoint")
+        .with_settings(quick());
     let error = frankfurt
         .ask("deepseek.r1-v1:0", "hello")
         .expect_err("no eu profile");

@@ -5,8 +5,8 @@
 
 mod common;
 
-use bedrock_kit::{Bedrock, Error, Params, Request, State};
 use bedrock_catalog::messages;
+use bedrock_kit::{Bedrock, Error, Params, Request, State};
 
 fn on(date: &str, legacy_in_use: bool) -> Bedrock {
     let config = common::config()
@@ -38,23 +38,38 @@ fn a_retired_model_is_refused_with_its_date_and_replacement_on_every_operation()
     let bedrock = on(common::TEST_DATE, true);
     let model = "Claude 3.5 Haiku";
     assert_end_of_life(&bedrock.ask(model, "hello").expect_err("converse"));
-    assert_end_of_life(&bedrock.stream(model, &Request::new("hello")).expect_err("stream"));
+    assert_end_of_life(
+        &bedrock
+            .stream(model, &Request::new("hello"))
+            .expect_err("stream"),
+    );
     assert_end_of_life(
         &bedrock
             .invoke_text(model, "hello", &Params::default())
             .expect_err("invoke"),
     );
-    let text = bedrock.ask(model, "hello").expect_err("converse").to_string();
-    assert!(text.contains("reached its end of life on 2026-06-19"), "{text}");
+    let text = bedrock
+        .ask(model, "hello")
+        .expect_err("converse")
+        .to_string();
+    assert!(
+        text.contains("reached its end of life on 2026-06-19"),
+        "{text}"
+    );
     assert!(text.contains("Use Claude Haiku 4.5 instead"), "{text}");
 }
 
 #[test]
 fn on_the_seed_date_the_same_model_answers() {
     let bedrock = on("2025-04-15", true);
-    let reply = bedrock.ask("Claude 3.5 Haiku", "hello").expect("answers in 2025");
+    let reply = bedrock
+        .ask("Claude 3.5 Haiku", "hello")
+        .expect("answers in 2025");
     assert!(!reply.text.is_empty());
-    assert_eq!(bedrock.models().state("Claude 3.5 Haiku"), Some(State::Active));
+    assert_eq!(
+        bedrock.models().state("Claude 3.5 Haiku"),
+        Some(State::Active)
+    );
 }
 
 #[test]
@@ -113,8 +128,13 @@ fn the_model_table_follows_the_endpoint_date() {
     assert_eq!(table.state("Claude Haiku 4.5"), Some(State::Active));
     assert!(bedrock.describe().contains("answering as of 2026-12-02"));
     let before = on("2025-04-15", true);
-    assert_eq!(before.models().state("Claude Opus 4.6"), Some(State::NotLaunched));
-    let error = before.ask("Claude Opus 4.6", "hello").expect_err("not launched");
+    assert_eq!(
+        before.models().state("Claude Opus 4.6"),
+        Some(State::NotLaunched)
+    );
+    let error = before
+        .ask("Claude Opus 4.6", "hello")
+        .expect_err("not launched");
     assert_eq!(error.message(), Some(messages::INVALID_MODEL), "{error}");
 }
 

@@ -18,7 +18,6 @@ use serde_json::json;
 
 use crate::answer::{self, Reply};
 use crate::auth::{Authenticator, SignedRequest};
-use bedrock_catalog::Model;
 use crate::config::{Config, MAX_BODY_BYTES, Pacing};
 use crate::converse;
 use crate::error::ApiError;
@@ -30,6 +29,7 @@ use crate::scenario::ScenarioSet;
 use crate::stream::{self, Ending};
 use crate::turn::{Answer, Fault, Operation, Outcome, Turn};
 use crate::validate;
+use bedrock_catalog::Model;
 
 /// Message of the `ModelTimeoutException` a timeout fault ends with.
 const TIMEOUT_MESSAGE: &str =

@@ -10,11 +10,11 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Value, json};
 
 use crate::answer::Reply;
-use bedrock_catalog::Model;
 use crate::converse;
 use crate::eventstream;
 use crate::providers;
 use crate::stream::{self, Ending, Planned};
+use bedrock_catalog::Model;
 
 /// The InvokeModel answer: the native body, with usage and latency in `X-Amzn-Bedrock-*` headers.
 pub fn response(reply: &Reply, model: &Model, request_id: &str) -> Response {

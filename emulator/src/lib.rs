@@ -48,8 +48,8 @@ pub use config::{
     Config, ConfigError, Credentials, DATE_ENV, DEFAULT_REGION, MAX_BODY_BYTES,
     MAX_CLOCK_SKEW_SECONDS, PACE_ENV, Pacing,
 };
-pub use resolve::Calendar;
 pub use error::ApiError;
+pub use resolve::Calendar;
 pub use scenario::{ScenarioError, ScenarioSet};
 pub use server::{Error, LocalEndpoint, serve, serve_until, start};
 pub use validate::{

@@ -25,7 +25,10 @@ pub(crate) fn resolve(
     let invalid = || ApiError::validation(messages::INVALID_MODEL);
     let parsed = ModelId::parse(model_id).map_err(|_| invalid())?;
     let model = find_by_id(parsed.base()).ok_or_else(invalid)?;
-    if parsed.geography().is_some_and(|geo| !model.has_profile(geo)) {
+    if parsed
+        .geography()
+        .is_some_and(|geo| !model.has_profile(geo))
+    {
         return Err(invalid());
     }
     match model.state_on(calendar.date) {
@@ -75,9 +78,15 @@ mod tests {
     fn profile_ids_and_arns_resolve_to_the_base_model() {
         let day = on("2025-04-15", true);
         let id = format!("us.{HAIKU_3_5}");
-        assert_eq!(resolve(&id, Operation::Converse, day).unwrap().id, HAIKU_3_5);
+        assert_eq!(
+            resolve(&id, Operation::Converse, day).unwrap().id,
+            HAIKU_3_5
+        );
         let arn = format!("arn:aws:bedrock:us-east-1:123456789012:inference-profile/{id}");
-        assert_eq!(resolve(&arn, Operation::Converse, day).unwrap().id, HAIKU_3_5);
+        assert_eq!(
+            resolve(&arn, Operation::Converse, day).unwrap().id,
+            HAIKU_3_5
+        );
         assert_eq!(
             code_and_message(resolve(HAIKU_3_5, Operation::Converse, day)),
             (400, messages::on_demand_refusal(HAIKU_3_5))
@@ -114,7 +123,11 @@ mod tests {
             (400, messages::COUNT_TOKENS_UNSUPPORTED.to_string())
         );
         assert_eq!(
-            code_and_message(resolve("amazon.nova-micro-v1:0", Operation::CountTokens, day)),
+            code_and_message(resolve(
+                "amazon.nova-micro-v1:0",
+                Operation::CountTokens,
+                day
+            )),
             (400, messages::COUNT_TOKENS_UNSUPPORTED.to_string())
         );
     }

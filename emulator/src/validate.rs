@@ -5,10 +5,10 @@ use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
-use bedrock_catalog::Model;
 use crate::error::ApiError;
 use crate::json::{self, constraint, join};
 use crate::turn::{Block, Message, Operation, Role, ToolSpec, Turn};
+use bedrock_catalog::Model;
 
 /// Bedrock's message for a conversation whose first message is not the user's.
 pub const FIRST_MESSAGE_USER: &str = "A conversation must start with a user message. Try again with a conversation that starts with a user message.";

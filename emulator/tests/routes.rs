@@ -125,8 +125,10 @@ async fn wrong_method_on_an_operation_route_is_an_unknown_operation() {
 
 #[tokio::test]
 async fn count_tokens_accepts_converse_and_invoke_model_inputs() {
+    // CountTokens takes the foundation-model id, even of a model invoked only through profiles.
+    let bare = HAIKU.trim_start_matches("us.");
     let converse = call(
-        HAIKU,
+        bare,
         "count-tokens",
         &json!({"input": {"converse": converse_body("count these words please")}}),
     )
@@ -141,7 +143,7 @@ async fn count_tokens_accepts_converse_and_invoke_model_inputs() {
         "messages": [{"role": "user", "content": "count these words please"}]});
     let encoded = base64::engine::general_purpose::STANDARD.encode(native.to_string());
     let invoke = call(
-        HAIKU,
+        bare,
         "count-tokens",
         &json!({"input": {"invokeModel": {"body": encoded}}}),
     )
@@ -152,9 +154,14 @@ async fn count_tokens_accepts_converse_and_invoke_model_inputs() {
 
 #[tokio::test]
 async fn count_tokens_without_input_is_a_validation_error() {
-    let reply = call(HAIKU, "count-tokens", &json!({"input": {}})).await;
+    let bare = HAIKU.trim_start_matches("us.");
+    let reply = call(bare, "count-tokens", &json!({"input": {}})).await;
     assert_eq!(reply.status, 400);
     assert_eq!(reply.error_code(), "ValidationException");
+    assert_eq!(
+        reply.message(),
+        "The input field must set exactly one of converse or invokeModel."
+    );
 }
 
 #[tokio::test]

@@ -48,9 +48,7 @@ async fn sdk_converse_stream_invoke_and_errors_work_against_a_started_endpoint()
         .converse()
         .model_id(arn)
         .messages(user("hello there"))
-        .inference_config(
-            InferenceConfiguration::builder().temperature(0.9).build(),
-        )
+        .inference_config(InferenceConfiguration::builder().temperature(0.9).build())
         .send()
         .await
         .unwrap();
@@ -268,7 +266,7 @@ async fn sdk_parses_streamed_tool_use_and_reasoning() {
     assert!(content[0].as_reasoning_content().is_ok());
     let counted = client
         .count_tokens()
-        .model_id(HAIKU)
+        .model_id(HAIKU.trim_start_matches("us."))
         .input(aws_sdk_bedrockruntime::types::CountTokensInput::Converse(
             aws_sdk_bedrockruntime::types::ConverseTokensRequest::builder()
                 .messages(user("count these words please"))

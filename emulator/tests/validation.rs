@@ -134,7 +134,7 @@ async fn f32_rounded_values_at_the_bounds_are_accepted() {
     let mut body = converse_body("hello there");
     body["inferenceConfig"] =
         json!({"temperature": 1.0000000149011612, "topP": 0.8999999761581421});
-    assert_eq!(call(HAIKU, "converse", &body).await.status, 200);
+    assert_eq!(call(NOVA, "converse", &body).await.status, 200);
 }
 
 #[tokio::test]
@@ -147,7 +147,7 @@ async fn temperature_with_top_p_is_refused_where_the_model_forbids_it() {
         bedrock_local::TEMPERATURE_TOP_P_EXCLUSIVE,
     )
     .await;
-    assert_eq!(call(HAIKU, "converse", &body).await.status, 200);
+    assert_eq!(call(NOVA, "converse", &body).await.status, 200);
 }
 
 #[tokio::test]

@@ -2,7 +2,8 @@
 
 Run by tests/sdk_boto3.rs inside a venv with boto3 installed. The endpoint and the keys come
 from the environment: BEDROCK_LOCAL_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
-AWS_DEFAULT_REGION. Nothing is asserted here: the Rust test asserts on the printed JSON, so a
+AWS_DEFAULT_REGION; BEDROCK_LOCAL_LIFECYCLE maps names of days ("before_launch", ...) to endpoints
+that answer as of those days, signed with the same keys. Nothing is asserted here: the Rust test asserts on the printed JSON, so a
 failure shows both what boto3 saw and what was expected.
 """
 
@@ -16,7 +17,9 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 NOVA = "amazon.nova-micro-v1:0"
-HAIKU = "us.anthropic.claude-3-5-haiku-20241022-v1:0"
+HAIKU = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+# The model whose whole lifecycle the endpoints of BEDROCK_LOCAL_LIFECYCLE live through.
+HAIKU_3_5 = "anthropic.claude-3-5-haiku-20241022-v1:0"
 
 WEATHER_TOOL = {
     "tools": [
@@ -113,10 +116,55 @@ def retried_throttling():
     }
 
 
-def make_client(attempts):
+def outcome(call):
+    """ "ok", or the error code and message Bedrock's answer carried."""
+    try:
+        call()
+    except ClientError as e:
+        return {"code": e.response["Error"]["Code"], "message": e.response["Error"]["Message"],
+                "status": e.response["ResponseMetadata"]["HTTPStatusCode"]}
+    return "ok"
+
+
+def lifecycle():
+    """Claude 3.5 Haiku on each day, through the four operations that name a model."""
+    profile = "us." + HAIKU_3_5
+    native = json.dumps({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 50,
+                         "messages": [{"role": "user", "content": [{"type": "text", "text": "hi"}]}]})
+    report = {}
+    for day, endpoint in json.loads(os.environ["BEDROCK_LOCAL_LIFECYCLE"]).items():
+        client = make_client(attempts=1, endpoint=endpoint)
+
+        def stream():
+            for _ in client.converse_stream(modelId=profile, messages=[user("hello there")])["stream"]:
+                pass
+
+        report[day] = {
+            "converse": outcome(lambda: client.converse(modelId=profile, messages=[user("hello there")])),
+            "converse_stream": outcome(stream),
+            "invoke_model": outcome(lambda: client.invoke_model(
+                modelId=profile, body=native, contentType="application/json")),
+            "count_tokens": outcome(lambda: client.count_tokens(
+                modelId=HAIKU_3_5, input={"converse": {"messages": [user("hello there")]}})),
+        }
+    return report
+
+
+def count_tokens(client):
+    """The bare id of a profile-only model is counted; its profile and a Nova model are refused."""
+    question = {"converse": {"messages": [user("count these words please")]}}
+    counted = client.count_tokens(modelId=HAIKU.removeprefix("us."), input=question)
+    return {
+        "bare_id": counted["inputTokens"],
+        "profile": outcome(lambda: client.count_tokens(modelId=HAIKU, input=question)),
+        "nova": outcome(lambda: client.count_tokens(modelId=NOVA, input=question)),
+    }
+
+
+def make_client(attempts, endpoint=None):
     return boto3.client(
         "bedrock-runtime",
-        endpoint_url=os.environ["BEDROCK_LOCAL_ENDPOINT"],
+        endpoint_url=endpoint or os.environ["BEDROCK_LOCAL_ENDPOINT"],
         config=Config(retries={"max_attempts": attempts, "mode": "standard"}),
     )
 
@@ -132,6 +180,8 @@ def main():
         "invoke_model": invoke_model(client),
         "error": validation_error(client),
         "throttled_then_answered": retried_throttling(),
+        "count_tokens": count_tokens(client),
+        "lifecycle": lifecycle(),
     }
     json.dump(report, sys.stdout)
 

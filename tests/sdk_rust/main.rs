@@ -48,7 +48,8 @@ fn endpoint() -> Result<LocalEndpoint, TestError> {
 /// The default configuration, answering as of [`TEST_DATE`].
 fn dated() -> Config {
     // TEST_DATE is a valid date: `lifecycle::the_test_date_parses` proves it.
-    Config::default().date(bedrock_catalog::parse_date(TEST_DATE).unwrap_or(bedrock_catalog::today()))
+    Config::default()
+        .date(bedrock_catalog::parse_date(TEST_DATE).unwrap_or(bedrock_catalog::today()))
 }
 
 /// An endpoint with [`RULES`] and the given settings.

@@ -10,7 +10,7 @@ use bedrock_local::ScenarioSet;
 use serde_json::json;
 
 use crate::messages::{
-    answer_text, ask_nova, from_document, to_document, tokens, user, weather_tools,
+    answer_text, ask_nova, assistant, from_document, to_document, tokens, user, weather_tools,
 };
 use crate::{HAIKU, TestResult, client, endpoint};
 
@@ -157,5 +157,66 @@ async fn count_tokens_agrees_with_converse_usage() -> TestResult {
     let expected = tokens("hello there, how many tokens is this?") + tokens("Be brief.");
     assert_eq!(counted.input_tokens(), expected);
     assert_eq!(out.usage().map(|u| u.input_tokens()), Some(expected));
+    Ok(())
+}
+
+/// One weather round with the built-in scenarios: the question, the model's tool call, and
+/// the caller's tool result for `city`; returns the answer.
+async fn weather_answer(result: serde_json::Value) -> Result<String, crate::TestError> {
+    let ep = bedrock_local::start(crate::dated())?;
+    let call = ContentBlock::ToolUse(
+        ToolUseBlock::builder()
+            .tool_use_id("tooluse_city")
+            .name("get_weather")
+            .input(to_document(&json!({"location": result["location"]})))
+            .build()?,
+    );
+    let answer = ContentBlock::ToolResult(
+        ToolResultBlock::builder()
+            .tool_use_id("tooluse_city")
+            .content(ToolResultContentBlock::Json(to_document(&result)))
+            .build()?,
+    );
+    let out = client(&ep)
+        .await
+        .converse()
+        .model_id(HAIKU)
+        .messages(user(
+            "What's the weather like there, and what should I wear?",
+        )?)
+        .messages(assistant(vec![call])?)
+        .messages(
+            Message::builder()
+                .role(ConversationRole::User)
+                .content(answer)
+                .build()?,
+        )
+        .tool_config(weather_tools()?)
+        .send()
+        .await?;
+    Ok(answer_text(&out))
+}
+
+#[tokio::test]
+async fn the_shipped_weather_answer_reports_the_city_and_numbers_the_tool_returned() -> TestResult {
+    let lisbon = weather_answer(
+        json!({"location": "Lisbon", "temperature": 70, "condition": "Sunny", "humidity": 50}),
+    )
+    .await?;
+    assert!(
+        lisbon.contains("sunny in Lisbon right now, 70°F with 50% humidity"),
+        "{lisbon}"
+    );
+    let seattle = weather_answer(
+        json!({"location": "Seattle", "temperature": 52, "condition": "Rainy", "humidity": 90}),
+    )
+    .await?;
+    assert!(
+        seattle.contains("rainy in Seattle right now, 52°F with 90% humidity"),
+        "{seattle}"
+    );
+    for answer in [&lisbon, &seattle] {
+        assert!(!answer.contains("San Francisco") && !answer.to_lowercase().contains("fog"));
+    }
     Ok(())
 }

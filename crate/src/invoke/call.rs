@@ -74,14 +74,13 @@ impl Bedrock {
         let (id, (answer, request_id)) = self
             .with_profile_retry(&id, |id| async move { self.invoke_once(&id, body).await })
             .await?;
-        let parsed = parse(provider, &answer)
-            .ok_or_else(|| Error::UnexpectedResponse {
-                model: id.clone(),
-                message: format!(
-                    "not a {provider:?} answer: {}",
-                    truncate(&answer.to_string())
-                ),
-            })?;
+        let parsed = parse(provider, &answer).ok_or_else(|| Error::UnexpectedResponse {
+            model: id.clone(),
+            message: format!(
+                "not a {provider:?} answer: {}",
+                truncate(&answer.to_string())
+            ),
+        })?;
         let mut reply = Reply {
             content: vec![Block::Text(parsed.text.clone())],
             text: parsed.text,

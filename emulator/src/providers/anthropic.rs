@@ -5,10 +5,10 @@ use serde_json::{Map, Value, json};
 use super::Native;
 use super::schema::{check_keys, integer_member, malformed, number_member, strings_member};
 use crate::answer::{Reply, json_fragments};
-use bedrock_catalog::Model;
 use crate::error::ApiError;
 use crate::turn::{AnswerBlock, Block, Message, Role, StopReason, ToolSpec};
 use crate::validate;
+use bedrock_catalog::Model;
 
 const ALLOWED: &[&str] = &[
     "anthropic_version",

@@ -6,10 +6,10 @@ use serde_json::Value;
 use super::schema::{json_type, malformed};
 use super::{anthropic, deepseek, llama, mistral, nova, titan};
 use crate::answer::Reply;
-use bedrock_catalog::{Model, Provider};
 use crate::error::ApiError;
 use crate::turn::{Message, Operation, ToolSpec, Turn};
 use crate::validate;
+use bedrock_catalog::{Model, Provider};
 
 /// What a native request says, before it becomes a [`Turn`].
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -5,11 +5,11 @@ use serde_json::{Map, Value, json};
 use super::Native;
 use super::schema::{check_keys, integer_member, malformed, number_member, strings_member};
 use crate::answer::{Reply, json_fragments};
-use bedrock_catalog::Model;
 use crate::converse;
 use crate::error::ApiError;
 use crate::turn::{AnswerBlock, Operation};
 use crate::validate;
+use bedrock_catalog::Model;
 
 const ALLOWED: &[&str] = &[
     "schemaVersion",

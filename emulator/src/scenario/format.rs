@@ -75,8 +75,13 @@ pub(crate) struct MatchSpec {
     pub has_tools: Option<bool>,
     /// Whether the last user message carries toolResult blocks.
     pub tool_result: Option<bool>,
+    /// Fields of the last tool result's JSON content: `{ condition = "Foggy" }` (a table, kept
+    /// raw so the loader can name a bad entry's path).
+    pub result: Option<Value>,
     /// The 1-based number of the user turn.
     pub turn: Option<usize>,
+    /// A demo name (`throttle`): its marker `[demo:throttle]` occurs in the last user text.
+    pub demo: Option<String>,
 }
 
 /// `[rule.reply]`: what to answer.

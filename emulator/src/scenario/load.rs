@@ -4,16 +4,18 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
+use bedrock_catalog::Demo;
 use regex::RegexBuilder;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::format::{FaultSpec, FileSpec, MatchSpec, OneOrMany, ReplySpec, RuleSpec};
-use super::matcher::{Matcher, parse_operation};
+use super::matcher::{Matcher, ResultField, parse_operation};
 use super::rule::{
     DEFAULT_CHUNK_TOKENS, FaultKind, FaultPlan, Reply, Rule, default_message, default_status,
     upper_camel,
 };
+use super::template::{JsonTemplate, Template};
 use crate::turn::{StopReason, UsageOverride};
 
 /// Default hold of a `timeout` fault.
@@ -224,6 +226,25 @@ impl<'a> RuleLoader<'a> {
             return Err(self.error(Some("match.turn"), "turns are numbered from 1"));
         }
         let contains = spec.contains.map(OneOrMany::into_vec).unwrap_or_default();
+        let demo = spec
+            .demo
+            .map(|name| {
+                Demo::from_name(&name).ok_or_else(|| {
+                    let valid: Vec<&str> = Demo::ALL.iter().map(|d| d.name()).collect();
+                    self.error(
+                        Some("match.demo"),
+                        format!(
+                            "unknown demo `{name}`, expected one of {}",
+                            valid.join(", ")
+                        ),
+                    )
+                })
+            })
+            .transpose()?;
+        let result = match spec.result {
+            Some(value) => self.result_fields(value)?,
+            None => Vec::new(),
+        };
         Ok(Matcher {
             models: spec
                 .model
@@ -251,7 +272,57 @@ impl<'a> RuleLoader<'a> {
             has_tools: spec.has_tools,
             tool_result: spec.tool_result,
             turn: spec.turn,
+            result,
+            demo,
         })
+    }
+
+    /// Reads `match.result`: a table of fields (nested tables and dotted keys both give a
+    /// path), each a string, number or boolean, or a non-empty list of them (any may match).
+    fn result_fields(&self, value: Value) -> Result<Vec<ResultField>, ScenarioError> {
+        let Value::Object(table) = value else {
+            return Err(self.error(
+                Some("match.result"),
+                "expected a table of tool result fields, e.g. result = { condition = \"Foggy\" }",
+            ));
+        };
+        let mut fields = Vec::new();
+        let mut pending: Vec<(Vec<String>, Map<String, Value>)> = vec![(Vec::new(), table)];
+        while let Some((prefix, table)) = pending.pop() {
+            for (key, value) in table {
+                let mut path = prefix.clone();
+                path.extend(key.split('.').map(str::to_string));
+                let field = format!("match.result.{}", path.join("."));
+                if path.iter().any(|segment| segment.trim().is_empty()) {
+                    return Err(self.error(Some(&field), "a field name must not be empty"));
+                }
+                let accepted = match value {
+                    Value::Object(inner) if !inner.is_empty() => {
+                        pending.push((path, inner));
+                        continue;
+                    }
+                    Value::Array(items) => items,
+                    single => vec![single],
+                };
+                if accepted.is_empty() {
+                    return Err(self.error(Some(&field), "a list of values must not be empty"));
+                }
+                if let Some(bad) = accepted
+                    .iter()
+                    .find(|v| !(v.is_string() || v.is_number() || v.is_boolean()))
+                {
+                    return Err(self.error(
+                        Some(&field),
+                        format!(
+                            "expected a string, number or boolean (or a list of them), not `{bad}`"
+                        ),
+                    ));
+                }
+                fields.push(ResultField { path, accepted });
+            }
+        }
+        fields.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(fields)
     }
 
     /// Validates `[rule.reply]`.
@@ -297,6 +368,8 @@ impl<'a> RuleLoader<'a> {
                     "tool input must be a table (a JSON object)",
                 ));
             }
+            let input = JsonTemplate::parse(input, &format!("{field}.input"))
+                .map_err(|(path, message)| self.error(Some(&path), message))?;
             tool_uses.push((call.name, input, call.id));
         }
         if spec.chunk_tokens == Some(0) {
@@ -307,9 +380,13 @@ impl<'a> RuleLoader<'a> {
         {
             return Err(self.error(Some("reply.tokens_per_second"), "must be a positive number"));
         }
+        let template = |field: &str, text: Option<String>| {
+            text.map(|text| Template::parse(&text).map_err(|e| self.error(Some(field), e)))
+                .transpose()
+        };
         Ok(Reply {
-            text: spec.text,
-            reasoning: spec.reasoning,
+            text: template("reply.text", spec.text)?,
+            reasoning: template("reply.reasoning", spec.reasoning)?,
             tool_uses,
             stop_reason,
             usage: spec

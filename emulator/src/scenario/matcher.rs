@@ -1,7 +1,10 @@
 //! The conditions of one rule (`[rule.match]`), compiled, and how they are tested against a turn.
 
+use bedrock_catalog::Demo;
 use regex::Regex;
+use serde_json::Value;
 
+use super::values::{ToolResult, at_path};
 use crate::turn::{Operation, Turn};
 
 /// The compiled conditions of a rule; every condition present must hold.
@@ -27,6 +30,10 @@ pub(crate) struct Matcher {
     pub tool_result: Option<bool>,
     /// The 1-based user turn number required.
     pub turn: Option<usize>,
+    /// Fields the last tool result's JSON content must have.
+    pub result: Vec<ResultField>,
+    /// The demo whose marker (`[demo:throttle]`) must occur in the last user text.
+    pub demo: Option<Demo>,
 }
 
 impl Matcher {
@@ -47,6 +54,26 @@ impl Matcher {
                 .tool_result
                 .is_none_or(|wanted| wanted == turn.has_tool_result())
             && self.turn.is_none_or(|n| n == turn.turn_number())
+            && self.result_matches(turn)
+            && self.demo.is_none_or(|demo| {
+                turn.last_user_text()
+                    .to_lowercase()
+                    .contains(&demo.marker())
+            })
+    }
+
+    /// `result` against the JSON content of the last (successful) tool result.
+    fn result_matches(&self, turn: &Turn) -> bool {
+        if self.result.is_empty() {
+            return true;
+        }
+        let Some(json) = ToolResult::last(turn).and_then(|r| r.json()) else {
+            return false;
+        };
+        self.result.iter().all(|field| {
+            at_path(&json, &field.path)
+                .is_some_and(|found| field.accepted.iter().any(|a| same(a, found)))
+        })
     }
 
     /// Model globs against the base id and the id as called.
@@ -87,6 +114,25 @@ impl Matcher {
             .iter()
             .all(|part| folded.contains(part.as_str()))
             && self.regex.as_ref().is_none_or(|re| re.is_match(&text))
+    }
+}
+
+/// One field of a `result` condition.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ResultField {
+    /// Dotted path into the tool result's JSON content.
+    pub path: Vec<String>,
+    /// The values accepted there (any of them).
+    pub accepted: Vec<Value>,
+}
+
+/// Whether a tool result value equals the value a rule names: strings ignoring case and
+/// surrounding spaces, numbers by value (`58` equals `58.0`), anything else exactly.
+fn same(wanted: &Value, found: &Value) -> bool {
+    match (wanted, found) {
+        (Value::String(w), Value::String(f)) => w.trim().to_lowercase() == f.trim().to_lowercase(),
+        (Value::Number(w), Value::Number(f)) => w.as_f64() == f.as_f64(),
+        _ => wanted == found,
     }
 }
 

@@ -3,7 +3,9 @@
 //! A [`ScenarioSet`] holds rules read from scenario files (TOML or JSON, format in
 //! `emulator/scenarios/README.md`). [`ScenarioSet::respond`] answers a [`Turn`](crate::turn::Turn)
 //! with the first rule whose `match` conditions all hold; a rule answers its `reply` or fails
-//! with its `fault` (optionally only for its first N matching calls). When no rule matches, a
+//! with its `fault` (optionally only for its first N matching calls). Replies are templates that
+//! can insert what the request carries (`{{tool_result.temperature}}`, `{{model.name}}`); a rule
+//! whose reply needs a value the request lacks passes to the next. When no rule matches, a
 //! deterministic fallback answers, every text marked `[bedrock-local]`: an answer from tool
 //! results, an extractive summary, a call of a fitting tool, or a note on how to add a rule.
 //!
@@ -27,7 +29,9 @@ mod matcher;
 mod rule;
 mod set;
 mod summary;
+mod template;
 mod tool_guess;
+mod values;
 mod words;
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::fallback;
 use super::matcher::Matcher;
+use super::template::{JsonTemplate, Template};
 use crate::turn::{
     Answer, AnswerBlock, Fault, Outcome, Source, StopReason, StreamShape, Turn, UsageOverride,
 };
@@ -34,11 +35,11 @@ pub(crate) struct Rule {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Reply {
     /// Answer text.
-    pub text: Option<String>,
+    pub text: Option<Template>,
     /// Reasoning text.
-    pub reasoning: Option<String>,
+    pub reasoning: Option<Template>,
     /// Tool calls: name, input, optional fixed id.
-    pub tool_uses: Vec<(String, Value, Option<String>)>,
+    pub tool_uses: Vec<(String, JsonTemplate, Option<String>)>,
     /// Explicit stop reason.
     pub stop_reason: Option<StopReason>,
     /// Usage override.
@@ -49,6 +50,35 @@ pub(crate) struct Reply {
     pub chunk_tokens: usize,
     /// Pace override.
     pub tokens_per_second: Option<f64>,
+}
+
+/// A reply's content for one request, its templates filled.
+struct Filled {
+    /// Answer text.
+    text: Option<String>,
+    /// Reasoning text.
+    reasoning: Option<String>,
+    /// Tool calls: name, input, optional fixed id.
+    tool_uses: Vec<(String, Value, Option<String>)>,
+}
+
+impl Reply {
+    /// Fills the templates from `turn`; `None` when a placeholder's value is missing.
+    fn fill(&self, turn: &Turn) -> Option<Filled> {
+        let optional = |template: &Option<Template>| match template {
+            Some(template) => template.render(turn).map(Some),
+            None => Some(None),
+        };
+        Some(Filled {
+            text: optional(&self.text)?,
+            reasoning: optional(&self.reasoning)?,
+            tool_uses: self
+                .tool_uses
+                .iter()
+                .map(|(name, input, id)| Some((name.clone(), input.render(turn)?, id.clone())))
+                .collect::<Option<_>>()?,
+        })
+    }
 }
 
 /// `[rule.fault]`, validated.
@@ -96,42 +126,54 @@ pub(crate) enum FaultKind {
 pub(crate) enum Decision {
     /// The rule answers (or fails).
     Outcome(Outcome),
-    /// The rule's fault is used up and it has no reply: try the next rule.
+    /// Try the next rule: this rule's fault is used up and it has no reply, or its reply
+    /// needs a value (a placeholder) this request does not carry.
     PassThrough,
 }
 
 impl Rule {
     /// Answers a turn this rule matched, counting the call.
     pub fn decide(&self, turn: &Turn) -> Decision {
+        // Fill the reply first: a rule whose reply needs a value the request lacks does not
+        // apply at all (no fault either, and the call is not counted).
+        let filled = match &self.reply {
+            Some(reply) => match reply.fill(turn) {
+                Some(filled) => Some(filled),
+                None => return Decision::PassThrough,
+            },
+            None => None,
+        };
         let call = self.calls.fetch_add(1, Ordering::SeqCst);
         if let Some(fault) = &self.fault {
             if fault.times.is_none_or(|times| call < times) {
-                return Decision::Outcome(Outcome::Fault(self.fault(turn, &fault.kind)));
+                let fault = self.fault(turn, &fault.kind, filled);
+                return Decision::Outcome(Outcome::Fault(fault));
             }
-            if self.reply.is_none() {
+            if filled.is_none() {
                 return Decision::PassThrough;
             }
         }
-        Decision::Outcome(Outcome::Answer(self.answer(turn)))
+        Decision::Outcome(Outcome::Answer(self.answer(turn, filled)))
     }
 
-    /// The reply, completed from the fallback where the rule leaves blocks out.
-    fn answer(&self, turn: &Turn) -> Answer {
-        let Some(reply) = &self.reply else {
+    /// The reply (`filled` from this rule's `reply`), completed from the fallback where the
+    /// rule leaves blocks out.
+    fn answer(&self, turn: &Turn, filled: Option<Filled>) -> Answer {
+        let (Some(reply), Some(filled)) = (&self.reply, filled) else {
             return self.tag(fallback::answer(turn, &[]));
         };
         let mut blocks = Vec::new();
-        if let Some(reasoning) = &reply.reasoning {
-            blocks.push(AnswerBlock::Reasoning(reasoning.clone()));
+        if let Some(reasoning) = filled.reasoning {
+            blocks.push(AnswerBlock::Reasoning(reasoning));
         }
-        if let Some(text) = &reply.text {
-            blocks.push(AnswerBlock::Text(text.clone()));
+        if let Some(text) = filled.text {
+            blocks.push(AnswerBlock::Text(text));
         }
-        for (index, (name, input, id)) in reply.tool_uses.iter().enumerate() {
+        for (index, (name, input, id)) in filled.tool_uses.into_iter().enumerate() {
             blocks.push(AnswerBlock::ToolUse {
-                id: id.clone().unwrap_or_else(|| tool_use_id(turn, index, name)),
-                name: name.clone(),
-                input: input.clone(),
+                id: id.unwrap_or_else(|| tool_use_id(turn, index, &name)),
+                name,
+                input,
             });
         }
         let mut stop_reason = reply.stop_reason.unwrap_or(if reply.tool_uses.is_empty() {
@@ -170,7 +212,7 @@ impl Rule {
 
     /// The fault for this operation; stream failures become their plain equivalents when the
     /// operation does not stream, so every rule means something for every operation.
-    fn fault(&self, turn: &Turn, kind: &FaultKind) -> Fault {
+    fn fault(&self, turn: &Turn, kind: &FaultKind, filled: Option<Filled>) -> Fault {
         let streaming = turn.operation.is_streaming();
         match kind.clone() {
             FaultKind::Exception {
@@ -191,7 +233,7 @@ impl Rule {
                 after_events,
                 exception,
                 message,
-                answer: self.answer(turn),
+                answer: self.answer(turn, filled),
             },
             FaultKind::StreamException {
                 exception, message, ..
@@ -206,7 +248,7 @@ impl Rule {
             }
             FaultKind::Stall { after_events, .. } if streaming => Fault::Stall {
                 after_events,
-                answer: self.answer(turn),
+                answer: self.answer(turn, filled),
             },
             FaultKind::Stall { hold, .. } => Fault::Timeout(hold),
         }

@@ -118,7 +118,14 @@ impl ScenarioSet {
         self.rules.iter().map(|r| r.name.as_str())
     }
 
-    /// The answer to `turn`: the first matching rule's, else the deterministic fallback.
+    /// The rules in priority order (for tests that inspect what a file compiled to).
+    #[cfg(test)]
+    pub(crate) fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The answer to `turn`: the first matching rule's, else the deterministic fallback
+    /// (a rule whose reply needs a value the turn lacks passes to the next).
     pub fn respond(&self, turn: &Turn) -> Outcome {
         for rule in self.rules.iter() {
             if !rule.matcher.matches(turn) {

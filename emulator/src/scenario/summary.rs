@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::words::{sentences, small_number, topic_words, words};
+use super::words::{is_stop_word, sentences, small_number, topic_words, words};
 
 /// Sentences in a summary when the request gives no number.
 const DEFAULT_SENTENCES: usize = 2;
@@ -31,32 +31,49 @@ pub(crate) fn is_summary_request(request: &str) -> bool {
     lower.contains("tl;dr") || words(&lower).iter().any(|w| CUES.contains(&w.as_str()))
 }
 
-/// How many sentences the request asks for: `one sentence`, `3 sentences`, `2-3 sentences`
-/// (the lower bound: the shortest answer that respects the request), else a default.
+/// How many sentences the request asks for: `one sentence`, `3 sentences`, `three short
+/// sentences`, `2-3 sentences` (the lower bound: the shortest answer that respects the
+/// request), else a default. A count in the instruction itself (a sentence that asks for the
+/// summary) wins over one elsewhere, such as in the text to summarise.
 pub(crate) fn requested_sentences(request: &str) -> usize {
-    let tokens = words(&request.replace(['-', '–'], " - "));
+    sentences(request)
+        .iter()
+        .filter(|s| is_summary_request(s))
+        .find_map(|s| sentence_count(s))
+        .or_else(|| sentence_count(request))
+        .unwrap_or(DEFAULT_SENTENCES)
+}
+
+/// The sentence count `text` names, if any.
+fn sentence_count(text: &str) -> Option<usize> {
+    let tokens = words(&text.replace(['-', '–'], " - "));
     for (i, word) in tokens.iter().enumerate() {
         if !(word == "sentence" || word == "sentences") {
             continue;
         }
-        // Walk back over the number (and an `N-M` / `N to M` / `N or M` range) before the word.
+        // Walk back over the number, an `N-M` / `N to M` / `N or M` range, and up to two words
+        // that describe the sentences (`3 short sentences`).
         let mut best = None;
-        for back in tokens[..i].iter().rev().take(4) {
+        let mut describing = 0;
+        for back in tokens[..i].iter().rev().take(6) {
             match small_number(back) {
                 Some(n) if n > 0 => best = Some(n),
                 Some(_) => {}
-                None if matches!(back.as_str(), "to" | "or") => {}
+                None if best.is_some() && matches!(back.as_str(), "to" | "or" | "and") => {}
+                None if best.is_none() && describing < 2 && !is_stop_word(back) => {
+                    describing += 1;
+                }
                 None => break,
             }
         }
-        if let Some(n) = best {
-            return n;
+        if best.is_some() {
+            return best;
         }
         if word == "sentence" {
-            return 1; // "in a sentence", "a single sentence"
+            return Some(1); // "in a sentence", "a single sentence"
         }
     }
-    DEFAULT_SENTENCES
+    None
 }
 
 /// The text a summary request is about: what follows the instruction (after its `:` or on the
@@ -117,15 +134,35 @@ fn instruction_like(line: &str) -> bool {
     words(before_colon).len() <= 20
 }
 
-/// Picks `n` sentences of `text` by score, returned in their original order.
+/// Picks `n` sentences of `text` by score, returned in their original order, each ending in
+/// terminal punctuation (so that the summary reads as exactly `n` sentences). Headings (short
+/// lines of their own without terminal punctuation) are not sentences and are left out.
 ///
 /// Score: the mean document frequency of a sentence's topic words (sentences about what the text
 /// is mostly about score high), plus a small bonus for the first sentence (it usually states the
 /// topic). Ties go to the earlier sentence, so the result is fully deterministic.
 pub(crate) fn summarise(text: &str, n: usize) -> Vec<String> {
-    let all = sentences(text);
+    let mut all = sentences(text);
+    let last = all.len().saturating_sub(1);
+    // A heading: a whole line of at most six words without terminal punctuation, before the end.
+    let lines: Vec<String> = text
+        .lines()
+        .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    let heading = |i: usize, s: &str| {
+        i < last && !ends_sentence(s) && words(s).len() <= 6 && lines.iter().any(|l| l == s)
+    };
+    let kept: Vec<String> = all
+        .iter()
+        .enumerate()
+        .filter(|(i, s)| !heading(*i, s))
+        .map(|(_, s)| s.clone())
+        .collect();
+    if !kept.is_empty() {
+        all = kept;
+    }
     if all.len() <= n {
-        return all;
+        return all.into_iter().map(ended).collect();
     }
     let mut frequency: HashMap<String, usize> = HashMap::new();
     for word in topic_words(text) {
@@ -155,7 +192,24 @@ pub(crate) fn summarise(text: &str, n: usize) -> Vec<String> {
     chosen
         .into_iter()
         .filter_map(|i| all.get(i).cloned())
+        .map(ended)
         .collect()
+}
+
+/// Whether a sentence ends in terminal punctuation (before any closing quotes or brackets).
+fn ends_sentence(sentence: &str) -> bool {
+    sentence
+        .trim_end_matches(['"', '\'', ')', ']', '”', '’', '*'])
+        .ends_with(['.', '!', '?', '…'])
+}
+
+/// The sentence with a full stop added when it has no terminal punctuation.
+fn ended(sentence: String) -> String {
+    if ends_sentence(&sentence) {
+        sentence
+    } else {
+        format!("{sentence}.")
+    }
 }
 
 #[cfg(test)]
@@ -185,6 +239,30 @@ mod tests {
         assert_eq!(requested_sentences("Summarize in 4 sentences."), 4);
         assert_eq!(requested_sentences("Summarize in three sentences."), 3);
         assert_eq!(requested_sentences("Summarize this."), DEFAULT_SENTENCES);
+        assert_eq!(requested_sentences("Summarize it in 3 short sentences."), 3);
+        assert_eq!(
+            requested_sentences("Summarize in two or three concise sentences."),
+            2
+        );
+        assert_eq!(requested_sentences("Give me a 3-sentence summary."), 3);
+        assert_eq!(requested_sentences("Summarize it using sentences."), 2);
+    }
+
+    #[test]
+    fn the_count_in_the_instruction_wins_over_one_in_the_text() {
+        let request = "The first sentence is short. Four sentences follow it.\n\n\
+            Summarize the text above in two sentences.";
+        assert_eq!(requested_sentences(request), 2);
+    }
+
+    #[test]
+    fn headings_are_left_out_and_every_picked_sentence_ends_in_punctuation() {
+        let text = "# Urban heat\n\nCities are hot. Trees cool them\n\nParks help too";
+        assert_eq!(
+            summarise(text, 3),
+            ["Cities are hot.", "Trees cool them.", "Parks help too."]
+        );
+        assert_eq!(summarise("Only a heading", 1), ["Only a heading."]);
     }
 
     #[test]

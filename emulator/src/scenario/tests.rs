@@ -1,9 +1,12 @@
-//! Tests of whole scenario files: loading, error messages, rule order, faults and counters.
+//! Tests of whole scenario files: loading, error messages, rule order, faults and counters,
+//! reply templates, the `result` and `demo` conditions, and the built-in weather answers.
 
 use std::time::Duration;
 
-use serde_json::json;
+use bedrock_catalog::Demo;
+use serde_json::{Value, json};
 
+use super::words::sentences;
 use super::{ScenarioError, ScenarioSet};
 use crate::turn::{
     Answer, AnswerBlock, Block, Fault, Message, Operation, Outcome, Role, Source, StopReason,
@@ -311,7 +314,7 @@ fn unknown_field_is_named_with_file_and_rule() -> TestResult {
         error("[[rule]]\nname = \"w\"\nmatch = { contians = \"x\" }\nreply = { text = \"y\" }\n"),
         "scenario file `test.toml`, rule `w` (#1), field `match.contians`: unknown field \
          `contians`, expected one of `model`, `operation`, `contains`, `regex`, `system`, \
-         `case_sensitive`, `tool`, `has_tools`, `tool_result`, `turn`"
+         `case_sensitive`, `tool`, `has_tools`, `tool_result`, `result`, `turn`, `demo`"
     );
     Ok(())
 }
@@ -474,5 +477,475 @@ fn from_file_reads_toml_and_rejects_other_extensions() -> TestResult {
         e.ends_with("a scenario file must end in .toml or .json"),
         "{e}"
     );
+    Ok(())
+}
+
+fn weather_tool() -> ToolSpec {
+    ToolSpec {
+        name: "get_weather".into(),
+        description: "Get current weather for a specific location".into(),
+        input_schema: json!({"type": "object", "properties": {"location": {"type": "string"}}, "required": ["location"]}),
+    }
+}
+
+/// A question, the model's get_weather call for `location`, and the tool's result `content`.
+fn weather_round(question: &str, location: &str, content: Value) -> Turn {
+    let mut t = turn(question);
+    t.tools.push(weather_tool());
+    t.messages.push(Message {
+        role: Role::Assistant,
+        blocks: vec![Block::ToolUse {
+            id: "tooluse_w1".into(),
+            name: "get_weather".into(),
+            input: json!({ "location": location }),
+        }],
+    });
+    t.messages.push(Message {
+        role: Role::User,
+        blocks: vec![Block::ToolResult {
+            id: "tooluse_w1".into(),
+            content: vec![content],
+            is_error: false,
+        }],
+    });
+    t
+}
+
+/// The single text block and the source of an answer.
+fn text_and_source(outcome: Outcome) -> Result<(String, Source), String> {
+    match answer(outcome) {
+        Some(Answer { blocks, source, .. }) => match blocks.as_slice() {
+            [AnswerBlock::Text(text)] => Ok((text.clone(), source)),
+            other => Err(format!("expected one text block, got {other:?}")),
+        },
+        None => Err("expected an answer, got a fault".into()),
+    }
+}
+
+#[test]
+fn builtin_weather_answer_reads_a_city_no_rule_names_from_the_tool_result() -> TestResult {
+    let t = weather_round(
+        "What's the weather in Lisbon, and what should I wear?",
+        "Lisbon",
+        json!({"json": {"location": "Lisbon", "temperature": 70, "condition": "Sunny", "humidity": 50}}),
+    );
+    let (text, source) = text_and_source(ScenarioSet::builtin().respond(&t))?;
+    assert_eq!(
+        text,
+        "It's sunny in Lisbon right now, 70°F with 50% humidity. Wear what suits 70°F, and bring \
+         sunglasses and sunscreen."
+    );
+    assert_eq!(source, Source::Scenario("weather-tool-answer-sunny".into()));
+    Ok(())
+}
+
+#[test]
+fn builtin_weather_answer_for_seattle_has_seattle_numbers_and_no_fog() -> TestResult {
+    let t = weather_round(
+        "What's the weather like in Seattle right now, and what should I wear?",
+        "Seattle",
+        json!({"json": {"location": "Seattle", "temperature": 52, "condition": "Rainy", "humidity": 90}}),
+    );
+    let (text, source) = text_and_source(ScenarioSet::builtin().respond(&t))?;
+    assert!(
+        text.starts_with("It's rainy in Seattle right now, 52°F with 90% humidity."),
+        "{text}"
+    );
+    assert!(text.contains("umbrella"), "{text}");
+    for wrong in ["San Francisco", "fog", "58", "80%"] {
+        assert!(!text.contains(wrong), "`{wrong}` in {text}");
+    }
+    assert_eq!(source, Source::Scenario("weather-tool-answer-rainy".into()));
+    Ok(())
+}
+
+#[test]
+fn builtin_notebook_weather_flow_calls_the_tool_then_answers_foggy_san_francisco_in_layers()
+-> TestResult {
+    let set = ScenarioSet::builtin();
+    let question = "What's the weather like in San Francisco right now, and what should I wear?";
+    let mut first = turn(question);
+    first.tools.push(weather_tool());
+    let call = answer(set.respond(&first)).ok_or("expected an answer")?;
+    assert_eq!(call.stop_reason, StopReason::ToolUse);
+    assert!(
+        matches!(&call.blocks[..], [AnswerBlock::Text(_), AnswerBlock::ToolUse { name, input, .. }]
+            if name == "get_weather" && input == &json!({"location": "San Francisco"})),
+        "{:?}",
+        call.blocks
+    );
+    let t = weather_round(
+        question,
+        "San Francisco",
+        json!({"json": {"location": "San Francisco", "temperature": 58, "condition": "Foggy", "humidity": 80}}),
+    );
+    let (text, source) = text_and_source(set.respond(&t))?;
+    assert!(
+        text.starts_with("It's foggy in San Francisco right now, 58°F with 80% humidity."),
+        "{text}"
+    );
+    assert!(text.contains("layers"), "{text}");
+    assert_eq!(source, Source::Scenario("weather-tool-answer-foggy".into()));
+    Ok(())
+}
+
+#[test]
+fn builtin_weather_answer_for_an_unknown_place_reports_no_data_and_no_numbers() -> TestResult {
+    let t = weather_round(
+        "Weather in Atlantis?",
+        "Atlantis",
+        json!({"json": {"location": "Atlantis", "temperature": 0, "condition": "Unknown", "humidity": 0}}),
+    );
+    let (text, source) = text_and_source(ScenarioSet::builtin().respond(&t))?;
+    assert!(
+        text.starts_with("The weather tool has no data for Atlantis"),
+        "{text}"
+    );
+    assert!(!text.contains('0') && !text.contains("°F"), "{text}");
+    assert_eq!(
+        source,
+        Source::Scenario("weather-tool-answer-no-data".into())
+    );
+    Ok(())
+}
+
+#[test]
+fn builtin_weather_answer_reports_a_condition_no_rule_names_as_the_tool_gave_it() -> TestResult {
+    let t = weather_round(
+        "Weather in Oslo?",
+        "Oslo",
+        json!({"json": {"location": "Oslo", "temperature": 28, "condition": "Light Snow", "humidity": 70}}),
+    );
+    let (text, source) = text_and_source(ScenarioSet::builtin().respond(&t))?;
+    assert!(
+        text.starts_with(
+            "The weather tool reports Light Snow in Oslo right now, 28°F with 70% humidity."
+        ),
+        "{text}"
+    );
+    assert_eq!(source, Source::Scenario("weather-tool-answer".into()));
+    Ok(())
+}
+
+#[test]
+fn builtin_weather_result_without_its_fields_is_answered_by_the_fallback() -> TestResult {
+    let t = weather_round(
+        "Weather in Lisbon?",
+        "Lisbon",
+        json!({"text": "Sunny and 21 C"}),
+    );
+    let (text, source) = text_and_source(ScenarioSet::builtin().respond(&t))?;
+    assert_eq!(source, Source::Fallback);
+    assert_eq!(
+        text,
+        "[bedrock-local] For \"Weather in Lisbon?\": `get_weather` returned Sunny and 21 C."
+    );
+    Ok(())
+}
+
+#[test]
+fn reply_templates_fill_text_reasoning_and_tool_input_from_the_request() -> TestResult {
+    let set = toml(
+        r#"
+        [[rule]]
+        name = "templated"
+        match = { tool_result = true }
+        [rule.reply]
+        reasoning = "Asked by {{ model.name }} about: {{user_text}}"
+        text = '{{tool_input.location}} has {{tool_result.temperature}} degrees; literal \{{tool_result}} and {single} braces.'
+        tool_use = [{ name = "log", input = { city = "{{tool_result.location}}", degrees = "{{tool_result.temperature}}", note = "{{tool_result.temperature}}F", fixed = 1 } }]
+        "#,
+    )?;
+    let t = weather_round(
+        "Weather in Lisbon?",
+        "Lisbon",
+        json!({"json": {"location": "Lisbon", "temperature": 70}}),
+    );
+    let a = answer(set.respond(&t)).ok_or("expected an answer")?;
+    assert!(
+        matches!(&a.blocks[..], [
+            AnswerBlock::Reasoning(reasoning),
+            AnswerBlock::Text(text),
+            AnswerBlock::ToolUse { name, input, .. },
+        ] if reasoning == "Asked by Claude 3.7 Sonnet about: Weather in Lisbon?"
+            && text == "Lisbon has 70 degrees; literal {{tool_result}} and {single} braces."
+            && name == "log"
+            && input == &json!({"city": "Lisbon", "degrees": 70, "note": "70F", "fixed": 1})),
+        "{:?}",
+        a.blocks
+    );
+    Ok(())
+}
+
+#[test]
+fn missing_placeholder_value_skips_the_rule_uncounted_so_the_next_rule_answers() -> TestResult {
+    let set = toml(
+        r#"
+        [[rule]]
+        name = "needs-city"
+        match = { tool_result = true }
+        fault = { kind = "throttle", times = 1 }
+        reply = { text = "It is {{tool_result.condition}} in {{tool_result.city}}." }
+
+        [[rule]]
+        name = "next"
+        reply = { text = "The next rule answers." }
+        "#,
+    )?;
+    let without_city = weather_round(
+        "Weather?",
+        "Lisbon",
+        json!({"json": {"condition": "Sunny"}}),
+    );
+    let (text, source) = text_and_source(set.respond(&without_city))?;
+    assert_eq!(
+        (text.as_str(), source),
+        ("The next rule answers.", Source::Scenario("next".into()))
+    );
+    let with_city = weather_round(
+        "Weather?",
+        "Lisbon",
+        json!({"json": {"condition": "Sunny", "city": "Lisbon"}}),
+    );
+    // The skipped request was not counted: the rule's one fault is still to come.
+    assert!(
+        matches!(
+            fault(set.respond(&with_city)),
+            Some(Fault::Exception { status: 429, .. })
+        ),
+        "the first call with every value is the throttled one"
+    );
+    let (text, source) = text_and_source(set.respond(&with_city))?;
+    assert_eq!(
+        (text.as_str(), source),
+        (
+            "It is Sunny in Lisbon.",
+            Source::Scenario("needs-city".into())
+        )
+    );
+    let (_, source) = text_and_source(set.respond(&turn("No tool round at all")))?;
+    assert_eq!(source, Source::Scenario("next".into()));
+    Ok(())
+}
+
+#[test]
+fn template_mistakes_are_load_errors_naming_file_rule_and_field() -> TestResult {
+    assert_eq!(
+        error("[[rule]]\nname = \"w\"\nreply = { text = \"It is {{tool_reslt.city}}.\" }\n"),
+        "scenario file `test.toml`, rule `w` (#1), field `reply.text`: unknown placeholder \
+         `{{tool_reslt.city}}`, expected one of {{tool_result}}, {{tool_result.<field>}}, \
+         {{tool_input}}, {{tool_input.<field>}}, {{model.name}}, {{model.id}}, {{user_text}} \
+         (write `\\{{` for literal braces)"
+    );
+    let cases = [
+        (
+            "reply = { reasoning = \"{{user_text\" }",
+            "reply.reasoning",
+            "unclosed placeholder `{{user_text`",
+        ),
+        (
+            "reply = { text = \"{{}}\" }",
+            "reply.text",
+            "empty placeholder",
+        ),
+        (
+            "reply = { tool_use = [{ name = \"t\", input = { where = { city = \"{{model.city}}\" } } }] }",
+            "reply.tool_use[0].input.where.city",
+            "unknown placeholder `{{model.city}}`",
+        ),
+        (
+            "reply = { tool_use = [{ name = \"t\", input = { list = [1, \"{{tool_result..x}}\"] } }] }",
+            "reply.tool_use[0].input.list[1]",
+            "invalid field name",
+        ),
+    ];
+    for (reply, field, message) in cases {
+        let e = error(&format!("[[rule]]\nname = \"r\"\n{reply}\n"));
+        assert!(
+            e.starts_with(&format!(
+                "scenario file `test.toml`, rule `r` (#1), field `{field}`: "
+            )) && e.contains(message),
+            "{reply}\n=> {e}"
+        );
+    }
+    let json = ScenarioSet::from_json_str(
+        "mine.json",
+        r#"{"rule": [{"name": "a", "reply": {"text": "ok"}}, {"name": "j", "reply": {"text": "{{nope}}"}}]}"#,
+    )
+    .err()
+    .map(|e| e.to_string())
+    .unwrap_or_default();
+    assert!(
+        json.starts_with(
+            "scenario file `mine.json`, rule `j` (#2), field `reply.text`: unknown placeholder `{{nope}}`"
+        ),
+        "{json}"
+    );
+    Ok(())
+}
+
+#[test]
+fn result_condition_compares_fields_of_the_json_tool_result() -> TestResult {
+    let set = toml(
+        r#"
+        [[rule]]
+        name = "foggy-and-cool"
+        match = { result = { condition = ["foggy", "mist"], temperature = 58, "station.name" = "SFO" } }
+        reply = { text = "matched" }
+
+        [[rule]]
+        name = "other"
+        reply = { text = "other" }
+        "#,
+    )?;
+    let source = |content: Value| -> Result<Source, String> {
+        Ok(text_and_source(set.respond(&weather_round("Weather?", "SF", content)))?.1)
+    };
+    let matched = Source::Scenario("foggy-and-cool".into());
+    let other = Source::Scenario("other".into());
+    let sf = json!({"condition": " Foggy ", "temperature": 58.0, "station": {"name": "sfo"}});
+    assert_eq!(
+        source(json!({ "json": sf }))?,
+        matched,
+        "case, spaces, 58 = 58.0"
+    );
+    assert_eq!(
+        source(json!({"text": sf.to_string()}))?,
+        matched,
+        "JSON sent as text"
+    );
+    let mist = json!({"condition": "Mist", "temperature": 58, "station": {"name": "SFO"}});
+    assert_eq!(
+        source(json!({ "json": mist }))?,
+        matched,
+        "any listed value"
+    );
+    let warm = json!({"condition": "Foggy", "temperature": 59, "station": {"name": "SFO"}});
+    assert_eq!(source(json!({ "json": warm }))?, other);
+    let no_station = json!({"condition": "Foggy", "temperature": 58});
+    assert_eq!(source(json!({ "json": no_station }))?, other);
+    let (_, without_result) = text_and_source(set.respond(&turn("Weather?")))?;
+    assert_eq!(without_result, other);
+    for (result, message) in [
+        ("result = 3", "expected a table of tool result fields"),
+        ("result = { condition = [] }", "must not be empty"),
+        (
+            "result = { condition = {} }",
+            "expected a string, number or boolean",
+        ),
+    ] {
+        let e = error(&format!(
+            "[[rule]]\nmatch = {{ {result} }}\nreply = {{ text = \"x\" }}\n"
+        ));
+        assert!(
+            e.starts_with("scenario file `test.toml`, rule #1, field `match.result")
+                && e.contains(message),
+            "{result}\n=> {e}"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn demo_condition_matches_its_marker_only() -> TestResult {
+    let set = toml(
+        "[[rule]]\nname = \"d\"\nmatch = { demo = \"throttle\" }\nreply = { text = \"demo\" }\n\
+         [[rule]]\nname = \"other\"\nreply = { text = \"other\" }\n",
+    )?;
+    let source = |text: &str| text_and_source(set.respond(&turn(text))).map(|(_, s)| s);
+    let demo = Source::Scenario("d".into());
+    let other = Source::Scenario("other".into());
+    assert_eq!(source("[demo:throttle] hello")?, demo);
+    assert_eq!(source("Please [DEMO:Throttle]")?, demo, "any case");
+    assert_eq!(source("[demo:throttle-always]")?, other);
+    assert_eq!(source("throttle me")?, other);
+    Ok(())
+}
+
+#[test]
+fn unknown_demo_name_is_a_load_error_listing_the_valid_ones() -> TestResult {
+    assert_eq!(
+        error(
+            "[[rule]]\nname = \"d\"\nmatch = { demo = \"throttled\" }\nreply = { text = \"x\" }\n"
+        ),
+        "scenario file `test.toml`, rule `d` (#1), field `match.demo`: unknown demo `throttled`, \
+         expected one of reasoning, slow, throttle, throttle-always, access-denied, not-found, \
+         500, 503, timeout, stream-error, stall"
+    );
+    Ok(())
+}
+
+#[test]
+fn every_demo_has_a_builtin_rule_that_triggers_on_its_marker() -> TestResult {
+    for demo in Demo::ALL {
+        let set = ScenarioSet::builtin();
+        let t = streaming(&demo.prompt("Status?"));
+        let first = set.rules().iter().find(|rule| rule.matcher.matches(&t));
+        assert_eq!(
+            first.map(|rule| rule.matcher.demo),
+            Some(Some(demo)),
+            "{} is not answered by its own rule",
+            demo.marker()
+        );
+        let outcome = set.respond(&t);
+        assert!(
+            !matches!(&outcome, Outcome::Answer(a) if a.source == Source::Fallback),
+            "{} fell through to the fallback",
+            demo.marker()
+        );
+    }
+    Ok(())
+}
+
+/// Six sentences, every one about solar power, so that any choice of N is a real choice.
+const SOLAR: &str = "Solar panels turn sunlight into electricity. Panels on roofs cut electricity \
+    bills for households. Solar output falls on cloudy days, so panels are paired with batteries. \
+    Batteries store solar electricity for the evening. Dr. Lee says solar panels last about \
+    25 years. Prices of solar panels have fallen every year.";
+
+#[test]
+fn fallback_summary_has_exactly_the_requested_number_of_sentences() -> TestResult {
+    let set = ScenarioSet::builtin();
+    let source = sentences(SOLAR);
+    assert_eq!(source.len(), 6, "{source:?}");
+    for (request, wanted) in [
+        ("Summarize this in one sentence:", 1),
+        ("Summarize the text below in two sentences.\n\n", 2),
+        ("Please summarise this in 3 sentences:", 3),
+        ("Summarize the following in four short sentences:", 4),
+        ("Give me a one-sentence summary:", 1),
+        ("Summarize in 10 sentences:", 6),
+    ] {
+        let (text, origin) = text_and_source(set.respond(&turn(&format!("{request} {SOLAR}"))))?;
+        assert_eq!(origin, Source::Fallback, "{request}");
+        let body = text
+            .strip_prefix("[bedrock-local] ")
+            .ok_or_else(|| format!("unmarked: {text}"))?;
+        let picked = sentences(body);
+        assert_eq!(picked.len(), wanted, "{request}\n=> {body}");
+        assert!(
+            picked.iter().all(|s| source.contains(s)),
+            "{request}: sentences not from the text: {picked:?}"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn readme_example_file_loads_and_its_templates_answer_from_the_tool_result() -> TestResult {
+    let readme = include_str!("../../scenarios/README.md");
+    let example = readme
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .ok_or("no TOML example in the README")?;
+    let set = ScenarioSet::from_toml_str("my-scenarios.toml", example)?;
+    let t = weather_round(
+        "Weather in Paris?",
+        "Paris",
+        json!({"json": {"location": "Paris", "temperature": 70, "condition": "Sunny"}}),
+    );
+    let (text, _) = text_and_source(set.respond(&t))?;
+    assert_eq!(text, "It is sunny in Paris, 70 °F.");
     Ok(())
 }

@@ -51,17 +51,29 @@ pub(crate) fn topic_words(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Splits prose into sentences: after `.`, `!` or `?` followed by whitespace, and at blank lines.
+/// Abbreviations whose full stop does not end a sentence (lower-cased, without the stop).
+const ABBREVIATIONS: &[&str] = &[
+    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "cf", "approx", "e.g", "i.e",
+];
+
+/// Splits prose into sentences: after `.`, `!` or `?` followed by whitespace, and at blank
+/// lines; a full stop after an abbreviation (`Dr.`, `e.g.`, `U.S.`) or followed by a lower-case
+/// word does not end a sentence.
 pub(crate) fn sentences(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for paragraph in text.split("\n\n") {
         let chars: Vec<(usize, char)> = paragraph.char_indices().collect();
         let mut start = 0;
         for (i, &(at, c)) in chars.iter().enumerate() {
+            let after = chars.get(i + 1..).unwrap_or_default();
             let ends = matches!(c, '.' | '!' | '?')
-                && chars
-                    .get(i + 1)
-                    .is_none_or(|&(_, next)| next.is_whitespace());
+                && after.first().is_none_or(|&(_, next)| next.is_whitespace())
+                && !(c == '.'
+                    && (abbreviation_before(&paragraph[start..at])
+                        || after
+                            .iter()
+                            .find(|(_, next)| !next.is_whitespace())
+                            .is_some_and(|(_, next)| next.is_lowercase())));
             if ends {
                 let end = at + c.len_utf8();
                 push_sentence(&mut out, &paragraph[start..end]);
@@ -71,6 +83,22 @@ pub(crate) fn sentences(text: &str) -> Vec<String> {
         push_sentence(&mut out, &paragraph[start..]);
     }
     out
+}
+
+/// Whether the text before a full stop ends in an abbreviation: one of [`ABBREVIATIONS`], or
+/// letters with inner stops and short parts (`U.S`, `Ph.D`; not `example.com`).
+fn abbreviation_before(before: &str) -> bool {
+    let Some(word) = before.split_whitespace().next_back() else {
+        return false;
+    };
+    let word = word
+        .trim_start_matches(|c: char| !c.is_alphanumeric())
+        .to_lowercase();
+    ABBREVIATIONS.contains(&word.as_str())
+        || (word.contains('.')
+            && word.split('.').all(|part| {
+                (1..=2).contains(&part.chars().count()) && part.chars().all(char::is_alphabetic)
+            }))
 }
 
 /// Adds a trimmed, whitespace-normalised sentence unless it is empty.
@@ -124,6 +152,21 @@ mod tests {
                 "Third, with 3.5 values!",
                 "A heading",
                 "Last"
+            ]
+        );
+    }
+
+    #[test]
+    fn abbreviations_and_lower_case_continuations_do_not_end_sentences() {
+        let text = "Dr. Smith met Ms. Jones in the U.S. Capitol, e.g. on Monday. They talked \
+            approx. an hour. See example.com. Then it rained.";
+        assert_eq!(
+            sentences(text),
+            [
+                "Dr. Smith met Ms. Jones in the U.S. Capitol, e.g. on Monday.",
+                "They talked approx. an hour.",
+                "See example.com.",
+                "Then it rained."
             ]
         );
     }
