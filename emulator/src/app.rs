@@ -320,8 +320,9 @@ impl AppState {
             }
             // Mid-stream faults only shape streams; a plain call gets the answer.
             Operation::Converse => {
-                simulate_latency(self.plain_latency(&reply)).await;
-                Ok(axum::Json(converse::response_body(&reply, reply.latency)).into_response())
+                let latency = self.plain_latency(&reply);
+                simulate_latency(latency).await;
+                Ok(axum::Json(converse::response_body(&reply, latency)).into_response())
             }
             Operation::InvokeModel | Operation::CountTokens => {
                 simulate_latency(self.plain_latency(&reply)).await;

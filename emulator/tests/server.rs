@@ -8,6 +8,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::{config, converse_body, path, send, signed_json};
 use futures::StreamExt;
 
 /// Write `request`'s head and then `body` to a fresh connection by hand; the reader starts at
@@ -219,4 +220,109 @@ fn oversized_body_is_read_to_the_end_and_answered_not_reset() {
         .read_line(&mut status)
         .unwrap();
     assert!(status.starts_with("HTTP/1.1 413"), "{status}");
+}
+
+/// `metrics.latencyMs` of a Converse answer from `model` on an endpoint with `pacing`.
+async fn reported_latency(pacing: bedrock_local::Pacing, model: &str) -> (u64, u64) {
+    let state = bedrock_local::AppState::new(&config().pacing(pacing));
+    let reply = send(
+        bedrock_local::app(state),
+        signed_json(&path(model, "converse"), &converse_body("hello there")),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", String::from_utf8_lossy(&reply.bytes));
+    let body = reply.json();
+    (
+        body["metrics"]["latencyMs"].as_u64().unwrap(),
+        body["usage"]["outputTokens"].as_u64().unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn realistic_pace_follows_each_model_s_measured_speed_and_fast_pace_does_not_wait() {
+    let mut expected = Vec::new();
+    for name in ["Claude Haiku 4.5", "Claude Sonnet 4.5"] {
+        let model = bedrock_catalog::find(name).unwrap();
+        let pace = model.pace.as_ref().unwrap();
+        let id = model.id_for_region("us-east-1");
+        let (latency, output) = reported_latency(bedrock_local::Pacing::Realistic, &id).await;
+        // Time to the first token, then the rest of the answer at the measured output speed.
+        let generation = (output as f64 / pace.output_tokens_per_second * 1000.0) as u64;
+        let want = u64::from(pace.first_token_ms) + generation;
+        assert!(latency.abs_diff(want) <= 1, "{name}: {latency} ms, want {want} ms");
+        expected.push(latency);
+        let (fast, _) = reported_latency(bedrock_local::Pacing::Fast, &id).await;
+        assert_eq!(fast, 0, "{name} at the fast pace");
+    }
+    // With the catalog's figures a Haiku starts sooner (480 vs 1207 ms) but streams slower, so a
+    // short answer (this one is a couple of dozen tokens) arrives first from the Haiku.
+    assert!(expected[0] < expected[1], "Haiku's short answer arrives first: {expected:?}");
+}
+
+/// The binary's first stdout line (the ready line) or its stderr, with the given arguments and
+/// environment; the process is killed afterwards.
+fn binary_first_line(args: &[&str], env: &[(&str, &str)]) -> (String, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_bedrock-local"));
+    command
+        .args(args)
+        .env_remove(bedrock_local::DATE_ENV)
+        .env_remove(bedrock_local::PACE_ENV)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _ = child.kill();
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    let _ = child.wait();
+    (line, stderr)
+}
+
+#[test]
+fn binary_answers_as_of_the_date_from_its_flag_or_the_environment() {
+    let (line, _) = binary_first_line(
+        &["serve", "--date", "2025-04-15", "--legacy-unused", "--pace", "realistic"],
+        &[],
+    );
+    assert!(line.contains("(answering as of 2025-04-15)"), "{line}");
+    let (line, _) = binary_first_line(&["serve"], &[(bedrock_local::DATE_ENV, "2026-01-10")]);
+    assert!(line.contains("(answering as of 2026-01-10)"), "{line}");
+    // The flag wins over the environment.
+    let (line, _) = binary_first_line(
+        &["serve", "--date", "2025-04-15"],
+        &[(bedrock_local::DATE_ENV, "2026-01-10")],
+    );
+    assert!(line.contains("(answering as of 2025-04-15)"), "{line}");
+}
+
+#[test]
+fn binary_refuses_a_bad_date_or_pace_in_one_line() {
+    for (args, env, expected) in [
+        (
+            vec!["serve", "--date", "15/04/2025"],
+            vec![],
+            "bedrock-local: --date: \"15/04/2025\" is not a date: write it as YYYY-MM-DD",
+        ),
+        (
+            vec!["serve", "--pace", "slow"],
+            vec![],
+            "bedrock-local: --pace: unknown pace \"slow\": use fast or realistic",
+        ),
+        (
+            vec!["serve"],
+            vec![(bedrock_local::DATE_ENV, "tomorrow")],
+            "bedrock-local: BEDROCK_LOCAL_DATE: \"tomorrow\" is not a date",
+        ),
+    ] {
+        let (line, stderr) = binary_first_line(&args, &env);
+        assert!(line.is_empty(), "{args:?} started: {line}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.starts_with(expected), "{args:?}: {stderr}");
+    }
 }
