@@ -66,23 +66,10 @@ impl Bedrock {
                 }
             }
             "ValidationException" => Error::Validation { model, message },
-            "ResourceNotFoundException" if is_end_of_life(&message) => {
-                let entry = bedrock_catalog::find(&model);
-                Error::EndOfLife {
-                    since: entry.and_then(|m| m.lifecycle.end_of_life),
-                    replacement: entry.and_then(|m| m.lifecycle.replacement.clone()),
-                    model,
-                    message,
-                }
-            }
-            "ResourceNotFoundException" if is_legacy_refusal(&message) => {
-                let entry = bedrock_catalog::find(&model);
-                Error::Legacy {
-                    since: entry.and_then(|m| m.lifecycle.legacy),
-                    replacement: entry.and_then(|m| m.lifecycle.replacement.clone()),
-                    model,
-                    message,
-                }
+            "ResourceNotFoundException"
+                if is_end_of_life(&message) || is_legacy_refusal(&message) =>
+            {
+                retirement(model, message)
             }
             "ResourceNotFoundException" => Error::ModelNotFound {
                 model,
@@ -113,6 +100,27 @@ impl Bedrock {
         self.endpoint
             .clone()
             .unwrap_or_else(|| format!("https://bedrock-runtime.{}.amazonaws.com", self.region))
+    }
+}
+
+/// A lifecycle refusal, with the dates and the replacement the catalog knows for the model.
+fn retirement(model: String, message: String) -> Error {
+    let lifecycle = bedrock_catalog::find(&model).map(|m| &m.lifecycle);
+    let replacement = lifecycle.and_then(|l| l.replacement.clone());
+    if is_end_of_life(&message) {
+        Error::EndOfLife {
+            since: lifecycle.and_then(|l| l.end_of_life),
+            replacement,
+            model,
+            message,
+        }
+    } else {
+        Error::Legacy {
+            since: lifecycle.and_then(|l| l.legacy),
+            replacement,
+            model,
+            message,
+        }
     }
 }
 

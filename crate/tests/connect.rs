@@ -5,7 +5,7 @@
 
 use std::process::Command;
 
-use bedrock_kit::{Bedrock, Request, Settings};
+use bedrock_kit::{Bedrock, Demo, Request, Settings};
 use bedrock_local::{Config, Credentials};
 
 /// Runs one ignored test of this binary in a clean environment; returns (success, stdout).
@@ -69,7 +69,7 @@ fn child_display_and_stream() {
         .expect("local")
         .with_settings(Settings::default());
     let reply = bedrock
-        .stream("Amazon Nova Micro", &Request::new("[demo:slow]"))
+        .stream("Amazon Nova Micro", &Request::new(&Demo::Slow.marker()))
         .expect("stream");
     reply.evcxr_display();
     bedrock.models().evcxr_display();

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use bedrock_kit::{Backend, Conversation, Error, Request};
+use bedrock_kit::{Backend, Conversation, Demo, Error, Request};
 use common::{local, quick, with_rules};
 
 #[test]
@@ -125,7 +125,7 @@ fn chat_without_a_model_says_how_to_set_one() {
 fn throttled_model_succeeds_after_retries() {
     let bedrock = local();
     let reply = bedrock
-        .ask("Amazon Nova Micro", "[demo:throttle] please")
+        .ask("Amazon Nova Micro", &Demo::Throttle.prompt("please"))
         .expect("third attempt");
     assert!(
         reply.text.contains("after two throttled attempts"),
@@ -138,7 +138,7 @@ fn throttled_model_succeeds_after_retries() {
 fn throttling_that_never_ends_reports_attempts_and_what_to_do() {
     let bedrock = local();
     let error = bedrock
-        .ask("Amazon Nova Micro", "[demo:throttle-always]")
+        .ask("Amazon Nova Micro", &Demo::ThrottleAlways.marker())
         .expect_err("throttled");
     match &error {
         Error::Throttled { attempts, code, .. } => {
@@ -154,7 +154,7 @@ fn throttling_that_never_ends_reports_attempts_and_what_to_do() {
 fn attempt_count_is_configurable() {
     let bedrock = local().with_settings(quick().max_attempts(1));
     let error = bedrock
-        .ask("Amazon Nova Micro", "[demo:throttle] once")
+        .ask("Amazon Nova Micro", &Demo::Throttle.prompt("once"))
         .expect_err("no retries");
     assert!(
         matches!(error, Error::Throttled { attempts: 1, .. }),
@@ -168,7 +168,7 @@ fn adaptive_retries_recover_from_a_server_error() {
     // throttles), so a 500 proves the retries without that wait.
     let bedrock = local().with_settings(quick().retry_mode(bedrock_kit::RetryMode::Adaptive));
     let reply = bedrock
-        .ask("Amazon Nova Micro", "[demo:500] adaptive")
+        .ask("Amazon Nova Micro", &Demo::Error500.prompt("adaptive"))
         .expect("recovered");
     assert!(
         reply.text.contains("after one InternalServerException"),
@@ -180,7 +180,7 @@ fn adaptive_retries_recover_from_a_server_error() {
 #[test]
 fn access_denied_explains_model_access() {
     let error = local()
-        .ask("Amazon Nova Micro", "[demo:access-denied]")
+        .ask("Amazon Nova Micro", &Demo::AccessDenied.marker())
         .expect_err("denied");
     assert!(matches!(error, Error::AccessDenied { .. }), "{error:?}");
     assert_eq!(error.code(), Some("AccessDeniedException"));
@@ -190,7 +190,7 @@ fn access_denied_explains_model_access() {
 #[test]
 fn legacy_or_missing_model_is_model_not_found() {
     let error = local()
-        .ask("Amazon Nova Micro", "[demo:not-found]")
+        .ask("Amazon Nova Micro", &Demo::NotFound.marker())
         .expect_err("not found");
     assert!(matches!(error, Error::ModelNotFound { .. }), "{error:?}");
 }
@@ -222,7 +222,7 @@ fn validation_keeps_bedrocks_own_message() {
 fn a_slow_model_times_out_with_the_limit_named() {
     let bedrock = local().with_settings(quick().operation_timeout(Duration::from_millis(300)));
     let error = bedrock
-        .ask("Amazon Nova Micro", "[demo:timeout]")
+        .ask("Amazon Nova Micro", &Demo::Timeout.marker())
         .expect_err("timeout");
     assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
 }
@@ -231,7 +231,7 @@ fn a_slow_model_times_out_with_the_limit_named() {
 fn model_timeout_exception_is_a_timeout() {
     let bedrock = local().with_settings(quick().max_attempts(1));
     let error = bedrock
-        .ask("Amazon Nova Micro", "[demo:timeout]")
+        .ask("Amazon Nova Micro", &Demo::Timeout.marker())
         .expect_err("timeout");
     assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
 }

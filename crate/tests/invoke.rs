@@ -4,7 +4,7 @@
 
 mod common;
 
-use bedrock_kit::{Params, native_body};
+use bedrock_kit::{Demo, Params, native_body};
 use common::local;
 
 #[test]
@@ -75,7 +75,7 @@ fn invoke_errors_map_like_converse_errors() {
     let error = local()
         .invoke_text(
             "Amazon Nova Micro",
-            "[demo:access-denied]",
+            &Demo::AccessDenied.marker(),
             &Params::default(),
         )
         .expect_err("denied");

@@ -6,17 +6,17 @@ mod common;
 
 use std::time::Duration;
 
-use bedrock_kit::{Error, Request};
+use bedrock_kit::{Demo, Error, Request};
 use common::{local, quick, with_rules};
 
 #[test]
 fn stream_returns_the_whole_text_with_timing() {
     let bedrock = local();
     let streamed = bedrock
-        .stream("Amazon Nova Micro", &Request::new("[demo:slow]"))
+        .stream("Amazon Nova Micro", &Request::new(&Demo::Slow.marker()))
         .expect("stream");
     let whole = bedrock
-        .send("Amazon Nova Micro", &Request::new("[demo:slow]"))
+        .send("Amazon Nova Micro", &Request::new(&Demo::Slow.marker()))
         .expect("send");
     assert_eq!(streamed.text, whole.text);
     assert_eq!(streamed.stop_reason, "end_turn");
@@ -37,7 +37,10 @@ fn stream_returns_the_whole_text_with_timing() {
 #[test]
 fn streamed_reasoning_is_kept_apart_from_the_answer() {
     let reply = local()
-        .stream("Claude Sonnet 4.5", &Request::new("[demo:reasoning]"))
+        .stream(
+            "Claude Sonnet 4.5",
+            &Request::new(&Demo::Reasoning.marker()),
+        )
         .expect("stream");
     assert!(
         reply
@@ -56,7 +59,10 @@ fn streamed_reasoning_is_kept_apart_from_the_answer() {
 #[test]
 fn a_stream_failing_midway_returns_what_arrived() {
     let error = local()
-        .stream("Amazon Nova Micro", &Request::new("[demo:stream-error]"))
+        .stream(
+            "Amazon Nova Micro",
+            &Request::new(&Demo::StreamError.marker()),
+        )
         .expect_err("interrupted");
     match &error {
         Error::StreamInterrupted { code, partial, .. } => {
@@ -79,7 +85,7 @@ fn a_stalled_stream_times_out_instead_of_hanging() {
     let bedrock = local().with_settings(quick().stream_idle_timeout(Duration::from_millis(400)));
     let started = std::time::Instant::now();
     let error = bedrock
-        .stream("Amazon Nova Micro", &Request::new("[demo:stall]"))
+        .stream("Amazon Nova Micro", &Request::new(&Demo::Stall.marker()))
         .expect_err("stalled");
     assert!(
         started.elapsed() < Duration::from_secs(4),
@@ -121,7 +127,10 @@ reply = { text = "Checking.", tool_use = [{ name = "get_weather", input = { loca
 #[test]
 fn stream_errors_before_the_first_event_are_plain_errors() {
     let error = local()
-        .stream("Amazon Nova Micro", &Request::new("[demo:access-denied]"))
+        .stream(
+            "Amazon Nova Micro",
+            &Request::new(&Demo::AccessDenied.marker()),
+        )
         .expect_err("denied");
     assert!(matches!(error, Error::AccessDenied { .. }), "{error:?}");
 }
@@ -129,7 +138,7 @@ fn stream_errors_before_the_first_event_are_plain_errors() {
 #[test]
 fn a_throttled_stream_succeeds_after_retries() {
     let reply = local()
-        .stream("Amazon Nova Micro", &Request::new("[demo:throttle]"))
+        .stream("Amazon Nova Micro", &Request::new(&Demo::Throttle.marker()))
         .expect("retried");
     assert!(reply.text.contains("throttled"), "{}", reply.text);
 }

@@ -124,6 +124,20 @@ pub struct Turn {
     pub stop_sequences: Vec<String>,
 }
 
+impl Message {
+    /// Its text blocks joined by newlines.
+    pub fn text(&self) -> String {
+        self.blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Text(t) => Some(t.as_str()),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
 impl Turn {
     /// Text of the last user message (text blocks joined by newlines).
     pub fn last_user_text(&self) -> String {
@@ -131,16 +145,7 @@ impl Turn {
             .iter()
             .rev()
             .find(|m| m.role == Role::User)
-            .map(|m| {
-                m.blocks
-                    .iter()
-                    .filter_map(|b| match b {
-                        Block::Text(t) => Some(t.as_str()),
-                        _ => None,
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            })
+            .map(Message::text)
             .unwrap_or_default()
     }
 

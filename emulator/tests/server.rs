@@ -230,7 +230,12 @@ async fn reported_latency(pacing: bedrock_local::Pacing, model: &str) -> (u64, u
         signed_json(&path(model, "converse"), &converse_body("hello there")),
     )
     .await;
-    assert_eq!(reply.status, 200, "{}", String::from_utf8_lossy(&reply.bytes));
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.bytes)
+    );
     let body = reply.json();
     (
         body["metrics"]["latencyMs"].as_u64().unwrap(),
@@ -249,14 +254,20 @@ async fn realistic_pace_follows_each_model_s_measured_speed_and_fast_pace_does_n
         // Time to the first token, then the rest of the answer at the measured output speed.
         let generation = (output as f64 / pace.output_tokens_per_second * 1000.0) as u64;
         let want = u64::from(pace.first_token_ms) + generation;
-        assert!(latency.abs_diff(want) <= 1, "{name}: {latency} ms, want {want} ms");
+        assert!(
+            latency.abs_diff(want) <= 1,
+            "{name}: {latency} ms, want {want} ms"
+        );
         expected.push(latency);
         let (fast, _) = reported_latency(bedrock_local::Pacing::Fast, &id).await;
         assert_eq!(fast, 0, "{name} at the fast pace");
     }
     // With the catalog's figures a Haiku starts sooner (480 vs 1207 ms) but streams slower, so a
     // short answer (this one is a couple of dozen tokens) arrives first from the Haiku.
-    assert!(expected[0] < expected[1], "Haiku's short answer arrives first: {expected:?}");
+    assert!(
+        expected[0] < expected[1],
+        "Haiku's short answer arrives first: {expected:?}"
+    );
 }
 
 /// The binary's first stdout line (the ready line) or its stderr, with the given arguments and
@@ -279,7 +290,12 @@ fn binary_first_line(args: &[&str], env: &[(&str, &str)]) -> (String, String) {
         .unwrap();
     let _ = child.kill();
     let mut stderr = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
     let _ = child.wait();
     (line, stderr)
 }
@@ -287,7 +303,14 @@ fn binary_first_line(args: &[&str], env: &[(&str, &str)]) -> (String, String) {
 #[test]
 fn binary_answers_as_of_the_date_from_its_flag_or_the_environment() {
     let (line, _) = binary_first_line(
-        &["serve", "--date", "2025-04-15", "--legacy-unused", "--pace", "realistic"],
+        &[
+            "serve",
+            "--date",
+            "2025-04-15",
+            "--legacy-unused",
+            "--pace",
+            "realistic",
+        ],
         &[],
     );
     assert!(line.contains("(answering as of 2025-04-15)"), "{line}");

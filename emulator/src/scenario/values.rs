@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use crate::turn::{Block, Role, Turn};
+use crate::turn::{Block, Message, Role, Turn};
 
 /// The last toolResult block of the last user message, when the tool reported success.
 #[derive(Debug, Clone, Copy)]
@@ -110,16 +110,7 @@ pub(crate) fn user_text(turn: &Turn) -> Option<String> {
         .iter()
         .rev()
         .filter(|m| m.role == Role::User)
-        .map(|m| {
-            m.blocks
-                .iter()
-                .filter_map(|b| match b {
-                    Block::Text(t) => Some(t.as_str()),
-                    _ => None,
-                })
-                .collect::<Vec<_>>()
-                .join("\n")
-        })
+        .map(Message::text)
         .find(|t| !t.trim().is_empty())
 }
 
