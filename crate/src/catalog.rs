@@ -157,7 +157,7 @@ impl ModelTable {
     ///
     /// ```
     /// use bedrock_kit::{ModelTable, State};
-    /// let day = bedrock_catalog::parse_date("2026-12-02").unwrap();
+    /// let day = bedrock_kit::parse_date("2026-12-02").unwrap();
     /// let table = ModelTable::for_region("us-east-1", day);
     /// assert_eq!(table.state("Claude 3.5 Haiku"), Some(State::EndOfLife));
     /// assert_eq!(table.id("Claude Haiku 4.5"), Some("us.anthropic.claude-haiku-4-5-20251001-v1:0"));

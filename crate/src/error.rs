@@ -31,9 +31,9 @@ pub enum Error {
     /// The bare model id cannot be invoked on demand and no inference profile fits this region.
     #[error(
         "model {model} cannot be called on demand in {region}: {message} Call it through an \
-         inference profile offered in {region}: `bedrock.models()` lists the id to call for each \
-         model here; if it shows the bare id, the model has no profile in this region, so switch \
-         to a region that offers one"
+         inference profile: `bedrock.models()` lists the id to call for each model in {region} \
+         (calling by display name picks it); if it shows the bare id, the model has no profile \
+         here, so switch to a region that offers one"
     )]
     OnDemandNotSupported {
         /// The model id that was called.

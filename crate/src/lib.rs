@@ -21,7 +21,11 @@
 //! # Models
 //!
 //! Models are named by their display name or any id. [`Bedrock::models`] shows the catalog with
-//! the id to call in the session's region; [`Bedrock::resolve`] gives one id.
+//! the id to call in the session's region and each model's lifecycle state on the session's date
+//! (Active, Legacy, end of life); [`Bedrock::resolve`] gives one id. [`default_model`] is the
+//! catalog's working model. A retired model's refusal becomes [`Error::EndOfLife`], naming the
+//! date and the replacement. The data lives in the `bedrock-catalog` crate, shared with the local
+//! endpoint.
 //!
 //! ```
 //! # fn main() -> bedrock_kit::Result<()> {

@@ -395,8 +395,8 @@ mod tests {
 
     #[test]
     fn display_names_become_model_ids_in_the_json() {
-        let json = Request::new("hi").to_json("claude 3.5 haiku");
-        assert_eq!(json["modelId"], "anthropic.claude-3-5-haiku-20241022-v1:0");
+        let json = Request::new("hi").to_json("claude haiku 4.5");
+        assert_eq!(json["modelId"], "anthropic.claude-haiku-4-5-20251001-v1:0");
     }
 
     #[test]

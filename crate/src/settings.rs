@@ -6,7 +6,7 @@ use std::time::Duration;
 pub const MAX_TOOL_ROUNDS: usize = 5;
 
 /// Models [`Bedrock::compare`](crate::Bedrock::compare) calls at the same time: enough for the
-/// workshop's seven models in one round, few enough to stay clear of per-account rate limits.
+/// workshop's model lists (five current, seven original) in one round, few enough to stay clear of per-account rate limits.
 pub const COMPARE_CONCURRENCY: usize = 8;
 
 /// How the SDK retries throttling and transient errors.

@@ -69,7 +69,7 @@ fn child_display_and_stream() {
         .expect("local")
         .with_settings(Settings::default());
     let reply = bedrock
-        .stream("Amazon Nova Micro", &Request::new(&Demo::Slow.marker()))
+        .stream("Amazon Nova Micro", &Request::new(Demo::Slow.marker()))
         .expect("stream");
     reply.evcxr_display();
     bedrock.models().evcxr_display();

@@ -13,10 +13,10 @@ use common::{local, quick, with_rules};
 fn stream_returns_the_whole_text_with_timing() {
     let bedrock = local();
     let streamed = bedrock
-        .stream("Amazon Nova Micro", &Request::new(&Demo::Slow.marker()))
+        .stream("Amazon Nova Micro", &Request::new(Demo::Slow.marker()))
         .expect("stream");
     let whole = bedrock
-        .send("Amazon Nova Micro", &Request::new(&Demo::Slow.marker()))
+        .send("Amazon Nova Micro", &Request::new(Demo::Slow.marker()))
         .expect("send");
     assert_eq!(streamed.text, whole.text);
     assert_eq!(streamed.stop_reason, "end_turn");
@@ -37,10 +37,7 @@ fn stream_returns_the_whole_text_with_timing() {
 #[test]
 fn streamed_reasoning_is_kept_apart_from_the_answer() {
     let reply = local()
-        .stream(
-            "Claude Sonnet 4.5",
-            &Request::new(&Demo::Reasoning.marker()),
-        )
+        .stream("Claude Sonnet 4.5", &Request::new(Demo::Reasoning.marker()))
         .expect("stream");
     assert!(
         reply
@@ -61,7 +58,7 @@ fn a_stream_failing_midway_returns_what_arrived() {
     let error = local()
         .stream(
             "Amazon Nova Micro",
-            &Request::new(&Demo::StreamError.marker()),
+            &Request::new(Demo::StreamError.marker()),
         )
         .expect_err("interrupted");
     match &error {
@@ -85,7 +82,7 @@ fn a_stalled_stream_times_out_instead_of_hanging() {
     let bedrock = local().with_settings(quick().stream_idle_timeout(Duration::from_millis(400)));
     let started = std::time::Instant::now();
     let error = bedrock
-        .stream("Amazon Nova Micro", &Request::new(&Demo::Stall.marker()))
+        .stream("Amazon Nova Micro", &Request::new(Demo::Stall.marker()))
         .expect_err("stalled");
     assert!(
         started.elapsed() < Duration::from_secs(4),
@@ -129,7 +126,7 @@ fn stream_errors_before_the_first_event_are_plain_errors() {
     let error = local()
         .stream(
             "Amazon Nova Micro",
-            &Request::new(&Demo::AccessDenied.marker()),
+            &Request::new(Demo::AccessDenied.marker()),
         )
         .expect_err("denied");
     assert!(matches!(error, Error::AccessDenied { .. }), "{error:?}");
@@ -138,7 +135,7 @@ fn stream_errors_before_the_first_event_are_plain_errors() {
 #[test]
 fn a_throttled_stream_succeeds_after_retries() {
     let reply = local()
-        .stream("Amazon Nova Micro", &Request::new(&Demo::Throttle.marker()))
+        .stream("Amazon Nova Micro", &Request::new(Demo::Throttle.marker()))
         .expect("retried");
     assert!(reply.text.contains("throttled"), "{}", reply.text);
 }

@@ -163,3 +163,12 @@ async fn count_tokens_counts_a_profile_only_model_by_its_bare_id_and_refuses_the
     }
     Ok(())
 }
+
+#[test]
+fn the_test_date_parses() -> TestResult {
+    assert_eq!(
+        bedrock_catalog::parse_date(TEST_DATE)?.to_string(),
+        TEST_DATE
+    );
+    Ok(())
+}
