@@ -355,6 +355,18 @@ fn the_working_model_is_the_catalog_default() -> TestResult {
 
 #[test]
 #[ignore = "executes the notebooks with the Rust kernel: run ./workshop test"]
+fn the_request_json_names_the_profile_the_session_calls() -> TestResult {
+    let haiku = bedrock_kit::find_model(bedrock_kit::default_model()).ok_or("default model")?;
+    let profile = format!("\"modelId\": \"us.{}\"", haiku.id);
+    assert_shows(
+        "converse-json",
+        notebook(NOTEBOOKS[0])?,
+        &[&profile, "\"temperature\": 0.4", "\"maxTokens\": 500"],
+    )
+}
+
+#[test]
+#[ignore = "executes the notebooks with the Rust kernel: run ./workshop test"]
 fn comparison_of_the_current_list_answers_for_every_model() -> TestResult {
     let cell = tagged(notebook(NOTEBOOKS[0])?, "comparison")?;
     let html = html(cell);
