@@ -60,12 +60,11 @@ fn a_retired_model_is_refused_with_its_date_and_replacement_on_every_operation()
 }
 
 #[test]
-fn on_the_seed_date_the_same_model_answers() {
-    let bedrock = on("2025-04-15", true);
-    let reply = bedrock
-        .ask("Claude 3.5 Haiku", "hello")
-        .expect("answers in 2025");
-    assert!(!reply.text.is_empty());
+fn on_the_seed_date_all_seven_seed_models_answer() {
+    let bedrock = on(bedrock_catalog::seed_edition(), true);
+    let seed = bedrock_kit::seed_model_names();
+    let comparison = bedrock.compare(&seed, &Request::new("hello"));
+    assert_eq!(comparison.replies().len(), 7, "{comparison}");
     assert_eq!(
         bedrock.models().state("Claude 3.5 Haiku"),
         Some(State::Active)
