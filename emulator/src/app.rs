@@ -57,10 +57,7 @@ impl AppState {
                 auth: Authenticator::new(config.credentials.clone(), config.bearer_token.clone()),
                 scenarios: config.scenarios.clone(),
                 tokens_per_second: config.tokens_per_second,
-                calendar: Calendar {
-                    date: config.date,
-                    legacy_in_use: config.legacy_in_use,
-                },
+                calendar: config.calendar,
                 pacing: config.pacing,
             }),
         }

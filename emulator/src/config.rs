@@ -8,6 +8,7 @@ use bedrock_catalog::Date;
 use rand::Rng;
 use rand::distr::Alphanumeric;
 
+use crate::resolve::Calendar;
 use crate::scenario::ScenarioSet;
 
 /// The region the endpoint reports and the SDKs sign for.
@@ -130,8 +131,7 @@ pub struct Config {
     pub(crate) tokens_per_second: Option<f64>,
     pub(crate) allow_non_loopback: bool,
     pub(crate) region: String,
-    pub(crate) date: Date,
-    pub(crate) legacy_in_use: bool,
+    pub(crate) calendar: Calendar,
     pub(crate) pacing: Pacing,
 }
 
@@ -145,8 +145,10 @@ impl Default for Config {
             tokens_per_second: None,
             allow_non_loopback: false,
             region: DEFAULT_REGION.to_string(),
-            date: bedrock_catalog::today(),
-            legacy_in_use: true,
+            calendar: Calendar {
+                date: bedrock_catalog::today(),
+                legacy_in_use: true,
+            },
             pacing: Pacing::Fast,
         }
     }
@@ -164,8 +166,7 @@ impl fmt::Debug for Config {
             .field("tokens_per_second", &self.tokens_per_second)
             .field("allow_non_loopback", &self.allow_non_loopback)
             .field("region", &self.region)
-            .field("date", &self.date)
-            .field("legacy_in_use", &self.legacy_in_use)
+            .field("calendar", &self.calendar)
             .field("pacing", &self.pacing)
             .finish_non_exhaustive()
     }
@@ -228,14 +229,14 @@ impl Config {
     /// # Ok::<(), bedrock_catalog::DateError>(())
     /// ```
     pub fn date(mut self, date: Date) -> Self {
-        self.date = date;
+        self.calendar.date = date;
         self
     }
 
     /// Whether the account has used its Legacy models recently (default `true`); with `false`
     /// they answer Bedrock's Legacy refusal, as for an account that never used them.
     pub fn legacy_in_use(mut self, in_use: bool) -> Self {
-        self.legacy_in_use = in_use;
+        self.calendar.legacy_in_use = in_use;
         self
     }
 
@@ -250,15 +251,15 @@ impl Config {
         self.with_vars(|name| std::env::var(name).ok())
     }
 
-    /// [`with_env`](Self::with_env) over any source of variables (tests pass a map).
-    pub fn with_vars(mut self, var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+    /// [`with_env`](Self::with_env) over any source of variables (the unit tests pass a map).
+    fn with_vars(mut self, var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let wrap = |name, error| ConfigError::Env {
             name,
             error: Box::new(error),
         };
         if let Some(text) = var(DATE_ENV).filter(|t| !t.trim().is_empty()) {
-            let date = bedrock_catalog::parse_date(&text).map_err(|e| wrap(DATE_ENV, e.into()))?;
-            self.date = date;
+            self.calendar.date =
+                bedrock_catalog::parse_date(&text).map_err(|e| wrap(DATE_ENV, e.into()))?;
         }
         if let Some(text) = var(PACE_ENV).filter(|t| !t.trim().is_empty()) {
             self.pacing = Pacing::from_name(&text).map_err(|e| wrap(PACE_ENV, e))?;
@@ -268,7 +269,7 @@ impl Config {
 
     /// The day the endpoint answers as of.
     pub fn answers_as_of(&self) -> Date {
-        self.date
+        self.calendar.date
     }
 
     /// The configured bind address.
@@ -279,5 +280,52 @@ impl Config {
     /// The configured credentials.
     pub fn access_keys(&self) -> &Credentials {
         &self.credentials
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests state expectations
+mod tests {
+    use super::*;
+
+    fn vars<'a>(pairs: &'a [(&str, &str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn the_environment_sets_the_date_and_the_pace_and_blank_values_change_nothing() {
+        let config = Config::default()
+            .with_vars(vars(&[(DATE_ENV, "2025-04-15"), (PACE_ENV, "realistic")]))
+            .unwrap();
+        assert_eq!(config.answers_as_of().to_string(), "2025-04-15");
+        assert_eq!(config.pacing, Pacing::Realistic);
+        let unchanged = Config::default()
+            .with_vars(vars(&[(DATE_ENV, " "), (PACE_ENV, "")]))
+            .unwrap();
+        assert_eq!(unchanged.answers_as_of(), bedrock_catalog::today());
+        assert_eq!(unchanged.pacing, Pacing::Fast);
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable() {
+        let date = Config::default()
+            .with_vars(vars(&[(DATE_ENV, "15/04/2025")]))
+            .unwrap_err();
+        assert_eq!(
+            date.to_string(),
+            "BEDROCK_LOCAL_DATE: \"15/04/2025\" is not a date: write it as YYYY-MM-DD, for example 2025-04-15"
+        );
+        let pace = Config::default()
+            .with_vars(vars(&[(PACE_ENV, "slow")]))
+            .unwrap_err();
+        assert_eq!(
+            pace.to_string(),
+            "BEDROCK_LOCAL_PACE: unknown pace \"slow\": use fast or realistic"
+        );
     }
 }

@@ -49,7 +49,6 @@ pub use config::{
     MAX_CLOCK_SKEW_SECONDS, PACE_ENV, Pacing,
 };
 pub use error::ApiError;
-pub use resolve::Calendar;
 pub use scenario::{ScenarioError, ScenarioSet};
 pub use server::{Error, LocalEndpoint, serve, serve_until, start};
 pub use validate::{

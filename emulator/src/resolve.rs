@@ -9,7 +9,7 @@ use crate::turn::Operation;
 
 /// What the endpoint's account sees of the model lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Calendar {
+pub(crate) struct Calendar {
     /// The day the endpoint answers as of.
     pub date: Date,
     /// Whether the account has used its Legacy models recently (then they still answer).
