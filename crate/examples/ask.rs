@@ -25,6 +25,9 @@ fn run() -> Result<(), bedrock_kit::Error> {
     let bedrock = Bedrock::connect()?;
     let reply = bedrock.stream(&model, &Request::new(prompt))?;
     println!("\n[{} · {}]", reply.model_id, reply.summary());
+    if let Some(hint) = bedrock.real_answers_hint() {
+        println!("\n{hint}");
+    }
     Ok(())
 }
 

@@ -36,6 +36,9 @@ fn run() -> Result<(), Error> {
     };
     let mut conversation = fresh();
     println!("chatting with {model}; /history, /reset, /exit");
+    if let Some(hint) = bedrock.real_answers_hint() {
+        println!("{hint}");
+    }
     let stdin = std::io::stdin();
     loop {
         print!("> ");

@@ -50,5 +50,8 @@ fn run() -> Result<(), Error> {
             .max_tokens(500),
     );
     println!("{comparison}");
+    if let Some(hint) = bedrock.real_answers_hint() {
+        println!("\n{hint}");
+    }
     Ok(())
 }

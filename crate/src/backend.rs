@@ -91,6 +91,12 @@ impl fmt::Debug for Bedrock {
     }
 }
 
+/// What [`Bedrock::real_answers_hint`] says.
+const REAL_ANSWERS_HINT: &str = "These answers come from the local endpoint's scripted rules, not \
+    from a model. For a model's answers, give the AWS SDK credentials (`aws configure`, `aws sso \
+    login` with AWS_PROFILE, or AWS_BEARER_TOKEN_BEDROCK for a Bedrock API key) and run again \
+    with BEDROCK_BACKEND=aws; README.md, \"Real Bedrock\", has the steps.";
+
 impl Bedrock {
     /// The backend in use.
     pub fn backend(&self) -> Backend {
@@ -116,6 +122,22 @@ impl Bedrock {
     /// as of (`BEDROCK_LOCAL_DATE`, default today) on the local backend.
     pub fn date(&self) -> Date {
         self.date
+    }
+
+    /// How to get a model's answers instead of scripted ones: `Some` on the local backend, for
+    /// programs to print under their output; `None` on AWS.
+    ///
+    /// ```
+    /// # fn main() -> bedrock_kit::Result<()> {
+    /// let bedrock = bedrock_kit::Bedrock::local()?;
+    /// assert!(bedrock.real_answers_hint().is_some_and(|hint| hint.contains("BEDROCK_BACKEND=aws")));
+    /// # Ok(()) }
+    /// ```
+    pub fn real_answers_hint(&self) -> Option<&'static str> {
+        match self.backend {
+            Backend::Local => Some(REAL_ANSWERS_HINT),
+            Backend::Aws => None,
+        }
     }
 
     /// The settings every call uses.

@@ -169,10 +169,20 @@ impl Comparison {
                 }
             }
         }
+        format!("{}\n{}\n", table.render(), self.answered_line())
+    }
+
+    /// "4 of 5 models answered in 310 ms", saying when the answers were scripted.
+    fn answered_line(&self) -> String {
+        let replies = self.replies();
+        let scripted = if !replies.is_empty() && replies.iter().all(|(_, r)| r.local) {
+            " (by the local endpoint: scripted, not by models)"
+        } else {
+            ""
+        };
         format!(
-            "{}\n{} of {} models answered in {} ms\n",
-            table.render(),
-            self.replies().len(),
+            "{} of {} models answered{scripted} in {} ms",
+            replies.len(),
             self.entries.len(),
             self.wall_time.as_millis()
         )
@@ -280,13 +290,7 @@ impl fmt::Display for Comparison {
                 },
             }
         }
-        write!(
-            f,
-            "{} of {} models answered in {} ms",
-            self.replies().len(),
-            self.entries.len(),
-            self.wall_time.as_millis()
-        )
+        write!(f, "{}", self.answered_line())
     }
 }
 

@@ -71,23 +71,6 @@ impl Bedrock {
         self.send_async(model, &Request::new(prompt)).await
     }
 
-    /// The Converse request exactly as `send` would make it here: id resolved for the region,
-    /// request adapted to the model's rules.
-    ///
-    /// ```
-    /// # fn main() -> bedrock_kit::Result<()> {
-    /// let bedrock = bedrock_kit::Bedrock::local()?;
-    /// let request = bedrock_kit::Request::new("Hi").temperature(0.4).top_p(0.9);
-    /// let json = bedrock.converse_json("Claude Sonnet 4.5", &request)?;
-    /// assert_eq!(json["modelId"], "us.anthropic.claude-sonnet-4-5-20250929-v1:0");
-    /// assert!(json["inferenceConfig"].get("topP").is_none());
-    /// # Ok(()) }
-    /// ```
-    pub fn converse_json(&self, model: &str, request: &Request) -> Result<Value> {
-        let prepared = self.prepare(model, request)?;
-        Ok(prepared.request.to_json(&prepared.id))
-    }
-
     /// Sends a request and returns the Converse response as JSON (to show a raw toolUse block once).
     ///
     /// ```

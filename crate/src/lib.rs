@@ -104,6 +104,7 @@ mod settings;
 mod stream;
 pub mod tools;
 mod wire;
+mod wire_json;
 
 pub use backend::{Backend, Bedrock};
 pub use bedrock_catalog::{

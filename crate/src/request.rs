@@ -1,6 +1,6 @@
 //! What to send: the Converse request builder, native-body parameters, and per-model adaptation.
 
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use crate::conversation::Conversation;
 use crate::message::{Message, Role};
@@ -37,9 +37,9 @@ pub enum ToolChoice {
 ///     .temperature(0.4)
 ///     .top_p(0.9)
 ///     .max_tokens(500);
-/// let json = request.to_json("amazon.nova-micro-v1:0");
-/// assert_eq!(json["inferenceConfig"]["maxTokens"], 500);
+/// assert_eq!(request.max_tokens, Some(500));
 /// ```
+/// [`Bedrock::to_json`](crate::Bedrock::to_json) shows it as it goes over the wire.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Request {
     /// The conversation so far, starting with a user message.
@@ -155,66 +155,6 @@ impl Request {
             .find(|m| m.role == Role::User)
             .map(Message::text)
             .unwrap_or_default()
-    }
-
-    /// The Converse request as JSON, exactly what the API receives (for teaching).
-    ///
-    /// A catalog display name becomes the model's base id; [`Bedrock::converse_json`](crate::Bedrock::converse_json)
-    /// also resolves the region's inference profile and applies the model's rules.
-    pub fn to_json(&self, model: &str) -> Value {
-        let model_id = bedrock_catalog::models()
-            .iter()
-            .find(|m| m.name.eq_ignore_ascii_case(model.trim()))
-            .map_or(model, |m| m.id.as_str());
-        let mut body = Map::new();
-        body.insert("modelId".into(), json!(model_id));
-        body.insert(
-            "messages".into(),
-            Value::Array(self.messages.iter().map(Message::to_json).collect()),
-        );
-        if let Some(system) = &self.system {
-            body.insert("system".into(), json!([{ "text": system }]));
-        }
-        let mut inference = Map::new();
-        if let Some(max) = self.max_tokens {
-            inference.insert("maxTokens".into(), json!(max));
-        }
-        if let Some(t) = self.temperature {
-            inference.insert("temperature".into(), json!(round_f32(t)));
-        }
-        if let Some(p) = self.top_p {
-            inference.insert("topP".into(), json!(round_f32(p)));
-        }
-        if !self.stop_sequences.is_empty() {
-            inference.insert("stopSequences".into(), json!(self.stop_sequences));
-        }
-        if !inference.is_empty() {
-            body.insert("inferenceConfig".into(), Value::Object(inference));
-        }
-        if !self.tools.is_empty() {
-            let tools: Vec<Value> = self
-                .tools
-                .iter()
-                .map(|t| {
-                    json!({ "toolSpec": {
-                        "name": t.name, "description": t.description,
-                        "inputSchema": { "json": t.input_schema } } })
-                })
-                .collect();
-            let choice = match self.tool_choice.as_ref().unwrap_or(&ToolChoice::Auto) {
-                ToolChoice::Auto => json!({ "auto": {} }),
-                ToolChoice::Any => json!({ "any": {} }),
-                ToolChoice::Tool(name) => json!({ "tool": { "name": name } }),
-            };
-            body.insert(
-                "toolConfig".into(),
-                json!({ "tools": tools, "toolChoice": choice }),
-            );
-        }
-        if let Some(fields) = &self.additional_fields {
-            body.insert("additionalModelRequestFields".into(), fields.clone());
-        }
-        Value::Object(body)
     }
 
     /// The request changed to follow a model's rules, with one sentence per change.
@@ -373,31 +313,6 @@ impl Params {
 mod tests {
     use super::*;
     use bedrock_catalog::find as find_model;
-
-    #[test]
-    fn converse_json_has_every_member_set() {
-        let json = Request::new("hi")
-            .system("be brief")
-            .temperature(0.9)
-            .top_p(0.5)
-            .max_tokens(10)
-            .stop_sequences(&["END"])
-            .additional_fields(json!({"top_k": 5}))
-            .to_json("m");
-        assert_eq!(json["modelId"], "m");
-        assert_eq!(json["messages"][0]["content"][0]["text"], "hi");
-        assert_eq!(json["system"][0]["text"], "be brief");
-        assert_eq!(json["inferenceConfig"]["temperature"], 0.9);
-        assert_eq!(json["inferenceConfig"]["stopSequences"][0], "END");
-        assert_eq!(json["additionalModelRequestFields"]["top_k"], 5);
-        assert!(json.get("toolConfig").is_none());
-    }
-
-    #[test]
-    fn display_names_become_model_ids_in_the_json() {
-        let json = Request::new("hi").to_json("claude haiku 4.5");
-        assert_eq!(json["modelId"], "anthropic.claude-haiku-4-5-20251001-v1:0");
-    }
 
     #[test]
     fn top_p_is_dropped_for_models_that_forbid_both() {

@@ -22,6 +22,7 @@ use crate::config::{Config, MAX_BODY_BYTES, Pacing};
 use crate::converse;
 use crate::error::ApiError;
 use crate::invoke;
+use crate::journal::Journal;
 use crate::json;
 use crate::providers;
 use crate::resolve::{self, Calendar};
@@ -47,6 +48,7 @@ struct Inner {
     tokens_per_second: Option<f64>,
     calendar: Calendar,
     pacing: Pacing,
+    journal: Journal,
 }
 
 impl AppState {
@@ -59,6 +61,7 @@ impl AppState {
                 tokens_per_second: config.tokens_per_second,
                 calendar: config.calendar,
                 pacing: config.pacing,
+                journal: config.journal.clone(),
             }),
         }
     }
@@ -190,6 +193,7 @@ impl AppState {
         request_id: &str,
     ) -> Result<Response, ApiError> {
         let body = read_body(parts, body).await?;
+        self.inner.journal.record(operation, model_id, &body);
         self.inner.auth.verify(
             &SignedRequest {
                 method: parts.method.as_str(),

@@ -8,6 +8,7 @@ use bedrock_catalog::Date;
 use rand::Rng;
 use rand::distr::Alphanumeric;
 
+use crate::journal::Journal;
 use crate::resolve::Calendar;
 use crate::scenario::ScenarioSet;
 
@@ -133,6 +134,7 @@ pub struct Config {
     pub(crate) region: String,
     pub(crate) calendar: Calendar,
     pub(crate) pacing: Pacing,
+    pub(crate) journal: Journal,
 }
 
 impl Default for Config {
@@ -150,6 +152,7 @@ impl Default for Config {
                 legacy_in_use: true,
             },
             pacing: Pacing::Fast,
+            journal: Journal::new(0),
         }
     }
 }
@@ -243,6 +246,15 @@ impl Config {
     /// How quickly answers come (default [`Pacing::Fast`]).
     pub fn pacing(mut self, pacing: Pacing) -> Self {
         self.pacing = pacing;
+        self
+    }
+
+    /// Keep the last `count` requests, byte for byte, for [`LocalEndpoint::received`]
+    /// (default 0: none are kept).
+    ///
+    /// [`LocalEndpoint::received`]: crate::LocalEndpoint::received
+    pub fn keep_requests(mut self, count: usize) -> Self {
+        self.journal = Journal::new(count);
         self
     }
 

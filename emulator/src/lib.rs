@@ -32,6 +32,7 @@ mod converse;
 mod error;
 mod eventstream;
 mod invoke;
+mod journal;
 mod json;
 mod providers;
 mod resolve;
@@ -49,6 +50,7 @@ pub use config::{
     MAX_CLOCK_SKEW_SECONDS, PACE_ENV, Pacing,
 };
 pub use error::ApiError;
+pub use journal::Received;
 pub use scenario::{ScenarioError, ScenarioSet};
 pub use server::{Error, LocalEndpoint, serve, serve_until, start};
 pub use validate::{

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use crate::app::{AppState, app};
 use crate::config::{Config, Credentials};
+use crate::journal::{Journal, Received};
 
 /// How long open requests (streams included) get to finish after a stop before they are cut.
 const GRACE_PERIOD: Duration = Duration::from_secs(2);
@@ -43,6 +44,7 @@ pub struct LocalEndpoint {
     addr: SocketAddr,
     region: String,
     credentials: Credentials,
+    journal: Journal,
     // A plain std channel and thread handle: the stop path works from code compiled in another
     // evcxr cell, which has its own copy of every crate's statics and thread-locals.
     stop: Option<mpsc::Sender<()>>,
@@ -78,6 +80,18 @@ impl LocalEndpoint {
     /// The credentials requests must be signed with.
     pub fn credentials(&self) -> &Credentials {
         &self.credentials
+    }
+
+    /// The last requests received, oldest first, when the endpoint was started with
+    /// [`Config::keep_requests`] (otherwise empty).
+    ///
+    /// ```
+    /// let endpoint = bedrock_local::start(bedrock_local::Config::new().keep_requests(8))?;
+    /// assert!(endpoint.received().is_empty());
+    /// # Ok::<(), bedrock_local::Error>(())
+    /// ```
+    pub fn received(&self) -> Vec<Received> {
+        self.journal.entries()
     }
 
     /// Environment variables that point any AWS SDK or the AWS CLI here, one `NAME=value` each.
@@ -147,6 +161,7 @@ pub fn start(config: Config) -> Result<LocalEndpoint, Error> {
     let (ready_tx, ready_rx) = mpsc::channel::<Result<(), Error>>();
     let region = config.region.clone();
     let credentials = config.credentials.clone();
+    let journal = config.journal.clone();
     let thread = std::thread::Builder::new()
         .name(format!("bedrock-local {addr}"))
         .spawn(move || run_thread(listener, config, stop_rx, ready_tx))?;
@@ -155,6 +170,7 @@ pub fn start(config: Config) -> Result<LocalEndpoint, Error> {
             addr,
             region,
             credentials,
+            journal,
             stop: Some(stop_tx),
             thread: Some(thread),
         }),

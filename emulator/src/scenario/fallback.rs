@@ -2,7 +2,7 @@
 //!
 //! In order: an answer built from tool results (after a tool round); an extractive summary (when
 //! asked to summarise or shorten); a tool call (when an offered tool fits the question);
-//! otherwise a note that no scenario matched, with an example rule to add.
+//! otherwise a note that no scenario matched, how to reach a real model, and an example rule.
 
 use std::time::Duration;
 
@@ -17,6 +17,10 @@ use crate::turn::{
 
 /// The mark every fallback text starts with.
 pub(crate) const MARK: &str = "[bedrock-local]";
+
+/// How to reach a model instead, said wherever the fallback cannot answer.
+const REAL_ANSWERS: &str = "call Amazon Bedrock itself with AWS credentials (`aws configure`, \
+    `aws sso login` or `AWS_BEARER_TOKEN_BEDROCK`) and `BEDROCK_BACKEND=aws`.";
 
 /// How much of the question the no-match note quotes.
 const QUOTE_CHARS: usize = 80;
@@ -78,9 +82,12 @@ fn summary(turn: &Turn, question: &str) -> String {
     }
     let picked = summarise(&source, wanted);
     if picked.is_empty() {
+        // "Summarise the water cycle." names a topic, not a text: only a model knows about it.
         return format!(
-            "{MARK} You asked for a summary, but there is no text to summarise: put the text in \
-             the same message (for example after a colon)."
+            "{MARK} This local endpoint is not a model: it summarises only text that is in the \
+             request, and \"{}\" carries none. Put the text in the same message (after a colon), \
+             or ask a real model: {REAL_ANSWERS}",
+            quote(question)
         );
     }
     format!("{MARK} {}", picked.join(" "))
@@ -206,9 +213,9 @@ fn no_match(turn: &Turn, question: &str, notes: &[String]) -> String {
         .join(" ")
         .replace(['"', '\\'], "");
     let mut text = format!(
-        "{MARK} No scenario matched this request ({} on `{}`, turn {}: \"{quoted}\"), and it is \
-         neither a summary request nor a question for an offered tool. This is the local endpoint, \
-         not a model: to script an answer, add a rule to a scenario file (see \
+        "{MARK} This is the local Bedrock endpoint, not a model, and no scenario scripts an answer \
+         to this request ({} on `{}`, turn {}: \"{quoted}\"). For a model's answer: \
+         {REAL_ANSWERS} To script this one, add a rule to a scenario file (see \
          emulator/scenarios/README.md), for example:\n\n\
          [[rule]]\nname = \"my-answer\"\nmatch = {{ contains = \"{snippet}\" }}\n\
          reply = {{ text = \"The answer you want to see.\" }}",
@@ -305,6 +312,21 @@ mod tests {
         let text = only_text(&answer(&turn(vec![user(&q)], vec![]), &[]));
         assert_eq!(text.matches(". ").count() + 1, 2, "{text}");
         assert!(!text.contains("bicycle"));
+    }
+
+    #[test]
+    fn summary_of_a_topic_without_text_says_only_a_model_can_and_how_to_reach_one() {
+        let a = answer(&turn(vec![user("Summarise the water cycle.")], vec![]), &[]);
+        let text = only_text(&a);
+        assert!(
+            text.starts_with("[bedrock-local] This local endpoint is not a model"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\"Summarise the water cycle.\" carries none"),
+            "{text}"
+        );
+        assert!(text.ends_with(REAL_ANSWERS), "{text}");
     }
 
     #[test]
@@ -423,7 +445,8 @@ mod tests {
     fn unmatched_request_explains_how_to_add_a_rule() {
         let t = turn(vec![user("Write a haiku about rain")], vec![weather_tool()]);
         let text = only_text(&answer(&t, &["built-in file broken".into()]));
-        assert!(text.starts_with("[bedrock-local] No scenario matched this request (Converse on `us.amazon.nova-micro-v1:0`, turn 1: \"Write a haiku about rain\")"), "{text}");
+        assert!(text.starts_with("[bedrock-local] This is the local Bedrock endpoint, not a model, and no scenario scripts an answer to this request (Converse on `us.amazon.nova-micro-v1:0`, turn 1: \"Write a haiku about rain\")"), "{text}");
+        assert!(text.contains(REAL_ANSWERS), "{text}");
         assert!(text.contains("emulator/scenarios/README.md"));
         assert!(text.contains("match = { contains = \"Write a haiku about\" }"));
         assert!(text.ends_with("Note: built-in file broken"));

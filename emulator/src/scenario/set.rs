@@ -16,6 +16,11 @@ const WORKSHOP_FILE: (&str, &str) = (
     "workshop.toml",
     include_str!("../../scenarios/workshop.toml"),
 );
+/// The rules for the prompts the README and the terminal examples show.
+const TERMINAL_FILE: (&str, &str) = (
+    "terminal.toml",
+    include_str!("../../scenarios/terminal.toml"),
+);
 
 /// Scenario rules in priority order (first match wins), with per-rule call counters.
 ///
@@ -30,10 +35,10 @@ pub struct ScenarioSet {
 }
 
 impl ScenarioSet {
-    /// The rules shipped with the crate: `default.toml`, then `workshop.toml`.
+    /// The rules shipped with the crate: `default.toml`, `workshop.toml`, then `terminal.toml`.
     pub fn builtin() -> Self {
         let mut set = ScenarioSet::empty();
-        for (name, text) in [DEFAULT_FILE, WORKSHOP_FILE] {
+        for (name, text) in [DEFAULT_FILE, WORKSHOP_FILE, TERMINAL_FILE] {
             match ScenarioSet::from_toml_str(name, text) {
                 Ok(file) => set = set.merge(file),
                 // Unit tests keep the built-in files valid; should one ever break, every

@@ -192,7 +192,7 @@ fn unmatched_turn_gets_the_marked_fallback() -> TestResult {
         .ok_or("expected an answer")?;
     assert_eq!(a.source, Source::Fallback);
     assert!(
-        matches!(&a.blocks[..], [AnswerBlock::Text(t)] if t.starts_with("[bedrock-local] No scenario matched"))
+        matches!(&a.blocks[..], [AnswerBlock::Text(t)] if t.starts_with("[bedrock-local] This is the local Bedrock endpoint, not a model, and no scenario scripts"))
     );
     Ok(())
 }
