@@ -1,7 +1,8 @@
 //! boto3, a second official SDK, against an in-process bedrock-local endpoint.
 //!
 //! Run: `cargo test -p workshop-tests --test sdk_boto3`. The test makes a Python venv under
-//! `target/boto3-venv` with `boto3==1.44.5` (reused on later runs), starts the endpoint on port 0,
+//! `target/boto3-venv` from `tests/boto3/requirements.txt` (reused while that file is unchanged;
+//! `./workshop test` makes it before any test runs), starts the endpoint on port 0,
 //! and runs `tests/boto3/check_bedrock_local.py`, which prints what boto3 saw as JSON; the
 //! assertions are here. Needs `python3` with the `venv` module and access to PyPI on first run:
 //! without python3 the test fails and says so (it does not skip).
@@ -15,8 +16,9 @@ use serde_json::{Value, json};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-/// The boto3 release the test pins, so results do not drift with new releases.
-const BOTO3: &str = "boto3==1.44.5";
+/// boto3 and every package it pulls in, pinned so results do not drift with new releases; also
+/// installed by `./workshop test` before the tests run, so the tests themselves touch no network.
+const REQUIREMENTS: &str = include_str!("boto3/requirements.txt");
 
 /// The rules the script's requests are answered from: the same as the Rust SDK tests'.
 const RULES: &str = include_str!("sdk_rust/rules.toml");
@@ -51,14 +53,10 @@ fn run(command: &mut Command, what: &str) -> Result<String, Box<dyn std::error::
 fn boto3_python() -> Result<PathBuf, Box<dyn std::error::Error>> {
     let venv = target_dir()?.join("boto3-venv");
     let python = venv.join("bin").join("python");
-    let version = BOTO3.trim_start_matches("boto3==");
-    let ready = Command::new(&python)
-        .args([
-            "-c",
-            &format!("import boto3, sys; sys.exit(boto3.__version__ != '{version}')"),
-        ])
-        .status()
-        .is_ok_and(|s| s.success());
+    // The stamp holds the requirements the venv was made from; ./workshop test writes it the same way.
+    let stamp = venv.join(".requirements");
+    let ready = python.exists()
+        && std::fs::read_to_string(&stamp).is_ok_and(|made_from| made_from == REQUIREMENTS);
     if ready {
         return Ok(python);
     }
@@ -78,16 +76,19 @@ fn boto3_python() -> Result<PathBuf, Box<dyn std::error::Error>> {
         "creating the boto3 venv (Debian needs python3-venv)",
     )?;
     run(
-        Command::new(&python).args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            BOTO3,
-        ]),
+        Command::new(&python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-r",
+            ])
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("boto3/requirements.txt")),
         "pip install boto3",
     )?;
+    std::fs::write(&stamp, REQUIREMENTS)?;
     Ok(python)
 }
 

@@ -286,8 +286,8 @@ fn local_backend_never_probes_instance_metadata_or_container_credentials() -> Te
     ]
     .map(String::from)
     .to_vec();
-    // Each run points the chosen credential endpoints at counting listeners and leaves instance
-    // metadata enabled, so a probe the local backend made would be counted, not prevented.
+    // Each run points the chosen credential endpoints at counting listeners, so a probe the local
+    // backend made would be counted, not prevented.
     let probe = |backend: Option<&str>,
                  imds: bool,
                  container: bool|
@@ -295,9 +295,12 @@ fn local_backend_never_probes_instance_metadata_or_container_credentials() -> Te
         let (imds_url, imds_count) = counting_listener()?;
         let (container_url, container_count) = counting_listener()?;
         let mut command = fresh(&ask, home.path())?;
-        command.env_remove("AWS_EC2_METADATA_DISABLED");
+        // Only a probe that the listener can count is let through: instance metadata stays
+        // disabled unless it points at the listener.
         if imds {
-            command.env("AWS_EC2_METADATA_SERVICE_ENDPOINT", &imds_url);
+            command
+                .env_remove("AWS_EC2_METADATA_DISABLED")
+                .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", &imds_url);
         }
         if container {
             command.env(
