@@ -150,6 +150,12 @@ fn serve(mut command: Command) -> Result<(Server, EnvVars), Box<dyn std::error::
     Ok((server, vars))
 }
 
+/// The example a `cargo run ... --example NAME` command runs.
+fn example(words: &[String]) -> Option<&str> {
+    let at = words.iter().position(|w| w == "--example")?;
+    words.get(at + 1).map(String::as_str)
+}
+
 fn assert_useful(what: &str, shown: &str) {
     for bad in NOT_AN_ANSWER {
         assert!(
@@ -163,13 +169,7 @@ fn assert_useful(what: &str, shown: &str) {
 fn every_readme_terminal_command_answers_usefully_without_an_aws_account() -> TestResult {
     let home = tempfile::tempdir()?;
     let commands = readme_commands()?;
-    let examples: Vec<&str> = commands
-        .iter()
-        .filter_map(|words| {
-            let at = words.iter().position(|w| w == "--example")?;
-            words.get(at + 1).map(String::as_str)
-        })
-        .collect();
+    let examples: Vec<&str> = commands.iter().filter_map(|w| example(w)).collect();
     assert_eq!(examples, ["ask", "chat", "compare"], "{commands:?}");
     assert!(
         commands
@@ -187,11 +187,7 @@ fn every_readme_terminal_command_answers_usefully_without_an_aws_account() -> Te
             _server = Some(server);
             continue;
         }
-        let example = words
-            .iter()
-            .position(|w| w == "--example")
-            .and_then(|at| words.get(at + 1))
-            .ok_or("not an example")?;
+        let example = example(words).ok_or("not an example")?;
         let input = if example == "chat" { CHAT_INPUT } else { "" };
         let shown = stdout(&run(fresh(words, home.path())?, input)?);
         assert_useful(example, &shown);
@@ -199,7 +195,7 @@ fn every_readme_terminal_command_answers_usefully_without_an_aws_account() -> Te
             shown.contains(HINT),
             "{example} does not say how to get real answers:\n{shown}"
         );
-        match example.as_str() {
+        match example {
             "ask" => assert!(
                 shown.contains("Amazon Bedrock is AWS's managed service"),
                 "{shown}"

@@ -9,6 +9,7 @@ mod common;
 use bedrock_kit::{
     Bedrock, Block, Message, Request, Role, ToolChoice, ToolResult, ToolSpec, ToolStatus, ToolUse,
 };
+use bedrock_local::LocalEndpoint;
 use serde_json::{Value, json};
 
 fn weather_tool() -> ToolSpec {
@@ -126,9 +127,9 @@ fn cases() -> Vec<(&'static str, &'static str, Request)> {
     ]
 }
 
-#[test]
-fn to_json_is_what_the_endpoint_receives_for_every_request_feature() {
-    let endpoint = bedrock_local::start(common::config().keep_requests(1)).expect("endpoint");
+/// An endpoint keeping its last `keep` requests, and a handle to it.
+fn journaled(keep: usize) -> (LocalEndpoint, Bedrock) {
+    let endpoint = bedrock_local::start(common::config().keep_requests(keep)).expect("endpoint");
     let keys = endpoint.credentials();
     let bedrock = Bedrock::at_endpoint(
         &endpoint.endpoint_url(),
@@ -137,6 +138,12 @@ fn to_json_is_what_the_endpoint_receives_for_every_request_feature() {
         &keys.secret_access_key,
     )
     .with_settings(common::quick());
+    (endpoint, bedrock)
+}
+
+#[test]
+fn to_json_is_what_the_endpoint_receives_for_every_request_feature() {
+    let (endpoint, bedrock) = journaled(1);
     for (feature, model, request) in cases() {
         let shown = bedrock.to_json(model, &request).expect(feature);
         let before = endpoint.received();
@@ -170,14 +177,7 @@ fn to_json_is_what_the_endpoint_receives_for_every_request_feature() {
 
 #[test]
 fn to_json_sends_nothing() {
-    let endpoint = bedrock_local::start(common::config().keep_requests(4)).expect("endpoint");
-    let keys = endpoint.credentials();
-    let bedrock = Bedrock::at_endpoint(
-        &endpoint.endpoint_url(),
-        endpoint.region(),
-        &keys.access_key_id,
-        &keys.secret_access_key,
-    );
+    let (endpoint, bedrock) = journaled(4);
     for (feature, model, request) in cases() {
         bedrock.to_json(model, &request).expect(feature);
     }
