@@ -1,7 +1,7 @@
 //! The workshop notebooks, executed through the real Rust kernel (evcxr) against the local backend.
 //!
 //! Run everything with `./workshop test`, or after `./workshop setup`:
-//! `cargo test -p workshop-tests --test notebooks -- --include-ignored`.
+//! `cargo test --test notebooks -- --include-ignored`.
 //!
 //! The kernel tests are `#[ignore]`d so that plain `cargo test` works on a machine without Jupyter;
 //! when they do run and the kernel is missing they fail and say how to install it. The checks on the

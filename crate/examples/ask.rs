@@ -1,9 +1,9 @@
 //! Ask one model one question and stream the answer.
 //!
 //! ```text
-//! cargo run -p bedrock-kit --example ask -- "What is Amazon Bedrock?"
-//! cargo run -p bedrock-kit --example ask -- --model "Claude Haiku 4.5" "Explain inference profiles"
-//! BEDROCK_BACKEND=aws cargo run -p bedrock-kit --example ask -- "Hello"
+//! cargo run --example ask -- "What is Amazon Bedrock?"
+//! cargo run --example ask -- --model "Claude Haiku 4.5" "Explain inference profiles"
+//! BEDROCK_BACKEND=aws cargo run --example ask -- "Hello"
 //! ```
 
 use std::process::ExitCode;

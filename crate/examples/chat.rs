@@ -1,7 +1,7 @@
 //! A multi-turn chat in the terminal: each line you type is a user turn, answers stream back.
 //!
 //! ```text
-//! cargo run -p bedrock-kit --example chat -- --model "Amazon Nova Pro"
+//! cargo run --example chat -- --model "Amazon Nova Pro"
 //! ```
 //! Commands: `/history` shows the conversation, `/reset` starts over, `/exit` (or Ctrl-D) quits.
 

@@ -1,8 +1,8 @@
 //! Send one prompt to several models at once and print a comparison table.
 //!
 //! ```text
-//! cargo run -p bedrock-kit --example compare -- "Summarise the water cycle in two sentences."
-//! cargo run -p bedrock-kit --example compare -- --models "Amazon Nova Pro,Claude Haiku 4.5" "Hello"
+//! cargo run --example compare -- "Summarise the water cycle in two sentences."
+//! cargo run --example compare -- --models "Amazon Nova Pro,Claude Haiku 4.5" "Hello"
 //! ```
 //! Without `--models`, the upstream workshop's current models are compared.
 

@@ -20,7 +20,7 @@
 //!
 //! # Run the binary
 //!
-//! `cargo run -p bedrock-local -- serve` prints one line with the address and the environment
+//! `cargo run --bin bedrock-local -- serve` prints one line with the address and the environment
 //! variables (`AWS_ENDPOINT_URL_BEDROCK_RUNTIME`, the keys, `AWS_REGION` and
 //! `AWS_DEFAULT_REGION`) that point any SDK at it.
 

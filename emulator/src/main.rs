@@ -1,7 +1,7 @@
 //! `bedrock-local`: a local Amazon Bedrock Runtime endpoint.
 //!
 //! ```text
-//! cargo run -p bedrock-local -- serve [--addr 127.0.0.1:0] [--scenarios FILE]...
+//! cargo run --bin bedrock-local -- serve [--addr 127.0.0.1:0] [--scenarios FILE]...
 //!     [--tokens-per-second N] [--bearer-token T] [--access-key-id ID --secret-access-key KEY]
 //!     [--allow-non-loopback] [--date YYYY-MM-DD] [--legacy-unused] [--pace fast|realistic]
 //! ```
