@@ -48,6 +48,11 @@ pub fn is_legacy_refusal(message: &str) -> bool {
         .contains("marked by provider as legacy")
 }
 
+/// The response header the local endpoint puts on every answer it gives, scripted or refused,
+/// and the value it carries: a client reads the answer as "not a model's" from the answer
+/// itself, not from where it sent the request (a proxy or a recording may sit in between).
+pub const LOCAL_ANSWER_HEADER: (&str, &str) = ("x-bedrock-local", "scripted");
+
 #[cfg(test)]
 mod tests {
     use super::*;

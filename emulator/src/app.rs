@@ -1,5 +1,6 @@
 //! The HTTP application: routes, one handler per operation, and the pipeline every request goes
 //! through (body limit → authentication → model resolution → parsing → scenario → rendering).
+//! Every answer, whatever produced it, carries [`LOCAL_ANSWER_HEADER`].
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -7,9 +8,9 @@ use std::time::Instant;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, request::Parts};
+use axum::http::{HeaderName, HeaderValue, request::Parts};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
@@ -27,10 +28,12 @@ use crate::json;
 use crate::providers;
 use crate::resolve::{self, Calendar};
 use crate::scenario::ScenarioSet;
+use crate::stats::{Counters, STATS_PATH};
 use crate::stream::{self, Ending};
 use crate::turn::{Answer, Fault, Operation, Outcome, Turn};
 use crate::validate;
 use bedrock_catalog::Model;
+use bedrock_catalog::messages::LOCAL_ANSWER_HEADER;
 
 /// Message of the `ModelTimeoutException` a timeout fault ends with.
 const TIMEOUT_MESSAGE: &str =
@@ -49,6 +52,7 @@ struct Inner {
     calendar: Calendar,
     pacing: Pacing,
     journal: Journal,
+    counters: Arc<Counters>,
 }
 
 impl AppState {
@@ -56,18 +60,29 @@ impl AppState {
     pub fn new(config: &Config) -> Self {
         AppState {
             inner: Arc::new(Inner {
-                auth: Authenticator::new(config.credentials.clone(), config.bearer_token.clone()),
+                auth: Authenticator::new(
+                    config.credentials.clone(),
+                    config.bearer_token.clone(),
+                    config.credentials_file.clone(),
+                ),
                 scenarios: config.scenarios.clone(),
                 tokens_per_second: config.tokens_per_second,
                 calendar: config.calendar,
                 pacing: config.pacing,
                 journal: config.journal.clone(),
+                counters: Arc::new(Counters::new()),
             }),
         }
     }
+
+    /// The counters this state's handlers update (the server adds accepted connections).
+    pub(crate) fn counters(&self) -> Arc<Counters> {
+        Arc::clone(&self.inner.counters)
+    }
 }
 
-/// The Bedrock Runtime routes (`modelId` is one percent-encoded path segment).
+/// The Bedrock Runtime routes (`modelId` is one percent-encoded path segment), and
+/// `GET /_local/stats`.
 pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/model/{model_id}/converse", post(converse))
@@ -78,9 +93,22 @@ pub fn app(state: AppState) -> Router {
             post(invoke_model_with_response_stream),
         )
         .route("/model/{model_id}/count-tokens", post(count_tokens))
+        .route(STATS_PATH, get(local_stats))
         .fallback(unknown_operation)
         .method_not_allowed_fallback(unknown_operation)
+        // `layer` (unlike `route_layer`) also wraps the fallbacks: no answer leaves unmarked.
+        .layer(axum::middleware::map_response(mark_local_answer))
         .with_state(state)
+}
+
+/// Puts [`LOCAL_ANSWER_HEADER`] on an answer. The name and value are checked when the crate
+/// compiles (`const` blocks), so this cannot fail at run time.
+async fn mark_local_answer(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        const { HeaderName::from_static(LOCAL_ANSWER_HEADER.0) },
+        const { HeaderValue::from_static(LOCAL_ANSWER_HEADER.1) },
+    );
+    response
 }
 
 /// `POST /model/{modelId}/converse`
@@ -113,11 +141,18 @@ async fn count_tokens(State(state): State<AppState>, request: Request) -> Respon
     state.handle(Operation::CountTokens, request).await
 }
 
+/// `GET /_local/stats`: what the endpoint served since it started, unsigned (nothing in it is
+/// secret); not counted in its own `requests`.
+async fn local_stats(State(state): State<AppState>) -> Response {
+    axum::Json(state.inner.counters.snapshot()).into_response()
+}
+
 /// Any other path or method.
-async fn unknown_operation(request: Request) -> Response {
+async fn unknown_operation(State(state): State<AppState>, request: Request) -> Response {
     let request_id = new_request_id();
     let mut response = ApiError::new(404, "UnknownOperationException", "").into_response();
     set_request_id(&mut response, &request_id);
+    state.inner.counters.answered(&response);
     tracing::info!(
         operation = "Unknown",
         path = %request.uri().path(),
@@ -173,6 +208,7 @@ impl AppState {
             Err(error) => error.into_response(),
         };
         set_request_id(&mut response, &request_id);
+        self.inner.counters.answered(&response);
         tracing::info!(
             operation = operation.name(),
             model = %model_id,
@@ -208,7 +244,7 @@ impl AppState {
         match operation {
             Operation::Converse | Operation::ConverseStream => {
                 let value = json::parse_body(&body)?;
-                let (turn, _) = validate::converse(&value, model_id, model, operation)?;
+                let turn = validate::converse(&value, model_id, model, operation)?;
                 self.answer(&turn, model, request_id).await
             }
             Operation::InvokeModel | Operation::InvokeModelWithResponseStream => {
@@ -231,7 +267,7 @@ impl AppState {
         let input = json::object(json::required(root, "input", "")?, "input")?;
         let turn = if let Some(converse) = json::optional(input, "converse") {
             json::object(converse, "input.converse")?;
-            validate::converse(converse, model_id, model, Operation::CountTokens)?.0
+            validate::converse(converse, model_id, model, Operation::CountTokens)?
         } else if let Some(invoke) = json::optional(input, "invokeModel") {
             let invoke = json::object(invoke, "input.invokeModel")?;
             let encoded = json::string(

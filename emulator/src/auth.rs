@@ -5,6 +5,12 @@
 //! exactly the headers the client listed in `SignedHeaders` (the Rust SDK and boto3 sign different
 //! sets), so the canonical request is rebuilt from that list. The tests sign with `aws-sigv4` and
 //! check that this verifier agrees.
+//!
+//! A signature may be made with the endpoint's own key or with a key of its credentials file;
+//! a file key past its `Expiration` is refused with `ExpiredTokenException` before its signature
+//! is checked, as AWS refuses expired temporary credentials.
+
+use std::borrow::Cow;
 
 use hmac::{Hmac, Mac};
 use http::HeaderMap;
@@ -15,6 +21,7 @@ use time::macros::format_description;
 
 use crate::config::{Credentials, MAX_CLOCK_SKEW_SECONDS};
 use crate::error::ApiError;
+use crate::key_file::KeyFile;
 
 /// The signing name Bedrock Runtime clients use.
 pub const SIGNING_SERVICE: &str = "bedrock";
@@ -35,9 +42,10 @@ const PATH_SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERI
 const QUERY_SET: &percent_encoding::AsciiSet = &PATH_SET.add(b'/');
 
 /// Who may call the endpoint.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Authenticator {
     credentials: Credentials,
+    key_file: Option<KeyFile>,
     bearer_token: Option<String>,
 }
 
@@ -66,12 +74,45 @@ struct AuthorizationHeader<'a> {
 }
 
 impl Authenticator {
-    /// Accept signatures made with `credentials`, and `Authorization: Bearer <token>` if set.
-    pub fn new(credentials: Credentials, bearer_token: Option<String>) -> Self {
+    /// Accept signatures made with `credentials` or with a key of `key_file`, and
+    /// `Authorization: Bearer <token>` if set.
+    pub fn new(
+        credentials: Credentials,
+        bearer_token: Option<String>,
+        key_file: Option<KeyFile>,
+    ) -> Self {
         Authenticator {
             credentials,
+            key_file,
             bearer_token,
         }
+    }
+
+    /// The secret of `access_key_id` if the caller may use it at `now`: the endpoint's own key,
+    /// or a key of the credentials file that has not expired and whose session token, if it has
+    /// one, the request carries.
+    fn secret_for(
+        &self,
+        access_key_id: &str,
+        headers: &HeaderMap,
+        now: OffsetDateTime,
+    ) -> Result<Cow<'_, str>, ApiError> {
+        if access_key_id == self.credentials.access_key_id {
+            return Ok(Cow::Borrowed(&self.credentials.secret_access_key));
+        }
+        let Some(key) = self.key_file.as_ref().and_then(|f| f.find(access_key_id)) else {
+            return Err(ApiError::unrecognized_client());
+        };
+        if key.expiration.is_some_and(|expiry| now >= expiry) {
+            return Err(ApiError::expired_token());
+        }
+        if let Some(expected) = &key.session_token {
+            let sent = header_str(headers, "x-amz-security-token").unwrap_or_default();
+            if !constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
+                return Err(ApiError::unrecognized_client());
+            }
+        }
+        Ok(Cow::Owned(key.secret_access_key))
     }
 
     /// Check the request's credentials against the clock `now`; `Ok` means the caller is known.
@@ -99,9 +140,7 @@ impl Authenticator {
             ));
         };
         let header = parse_authorization(rest)?;
-        if header.access_key_id != self.credentials.access_key_id {
-            return Err(ApiError::unrecognized_client());
-        }
+        let secret = self.secret_for(header.access_key_id, request.headers, now)?;
         if header.service != SIGNING_SERVICE {
             return Err(ApiError::invalid_signature(format!(
                 "Credential should be scoped to correct service: '{SIGNING_SERVICE}'."
@@ -138,12 +177,7 @@ impl Authenticator {
             "{ALGORITHM}\n{amz_date}\n{scope}\n{}",
             hex::encode(Sha256::digest(canonical.as_bytes()))
         );
-        let key = signing_key(
-            &self.credentials.secret_access_key,
-            header.date,
-            header.region,
-            header.service,
-        );
+        let key = signing_key(&secret, header.date, header.region, header.service);
         let expected = hex::encode(hmac(&key, string_to_sign.as_bytes()));
         if constant_time_eq(expected.as_bytes(), header.signature.as_bytes()) {
             Ok(())
@@ -324,4 +358,52 @@ fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> Vec<u8>
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)] // tests state expectations
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn a_file_key_is_refused_as_expired_from_its_expiration_on_by_the_clock_passed_in() {
+        let mut file = tempfile::Builder::new().suffix(".json").tempfile().unwrap();
+        std::io::Write::write_all(
+            &mut file,
+            br#"{"credentials": [{"AccessKeyId": "AKIAFILE", "SecretAccessKey": "s",
+                "Expiration": "2026-12-02T18:00:00Z"}]}"#,
+        )
+        .unwrap();
+        let auth = Authenticator::new(
+            Credentials::new("AKIAOWN", "own"),
+            None,
+            Some(KeyFile::open(file.path()).unwrap()),
+        );
+        let headers = HeaderMap::new();
+        let before = auth.secret_for("AKIAFILE", &headers, datetime!(2026-12-02 17:59:59 UTC));
+        assert_eq!(before.unwrap(), "s");
+        for at in [
+            datetime!(2026-12-02 18:00:00 UTC),
+            datetime!(2026-12-02 19:00:00 +01:00) + time::Duration::seconds(1),
+        ] {
+            let after = auth.secret_for("AKIAFILE", &headers, at).unwrap_err();
+            assert_eq!(after, ApiError::expired_token());
+            assert_eq!(
+                (after.status, after.code.as_str(), after.message.as_str()),
+                (
+                    403,
+                    "ExpiredTokenException",
+                    "The security token included in the request is expired"
+                )
+            );
+        }
+        // The endpoint's own key never expires; an unknown one is unrecognized.
+        let far = datetime!(2999-01-01 00:00:00 UTC);
+        assert_eq!(auth.secret_for("AKIAOWN", &headers, far).unwrap(), "own");
+        assert_eq!(
+            auth.secret_for("AKIANONE", &headers, far).unwrap_err(),
+            ApiError::unrecognized_client()
+        );
+    }
 }

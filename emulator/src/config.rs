@@ -3,12 +3,14 @@
 
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
 
 use bedrock_catalog::Date;
 use rand::Rng;
 use rand::distr::Alphanumeric;
 
 use crate::journal::Journal;
+use crate::key_file::KeyFile;
 use crate::resolve::Calendar;
 use crate::scenario::ScenarioSet;
 
@@ -66,6 +68,23 @@ pub enum ConfigError {
         name: &'static str,
         /// What is wrong with its value.
         error: Box<ConfigError>,
+    },
+    /// A credentials file that cannot be read or parsed. The message never quotes a secret.
+    #[error(
+        "credentials file `{}`{}{}: {message}",
+        path.display(),
+        entry.map(|n| format!(", entry #{n}")).unwrap_or_default(),
+        field.as_ref().map(|f| format!(", field `{f}`")).unwrap_or_default()
+    )]
+    CredentialsFile {
+        /// The file as given.
+        path: PathBuf,
+        /// The entry of `credentials` (1-based), when the mistake is inside one.
+        entry: Option<usize>,
+        /// The field of that entry (`Expiration`), when known.
+        field: Option<String>,
+        /// What is wrong and what to write instead.
+        message: String,
     },
 }
 
@@ -127,6 +146,7 @@ impl fmt::Display for Credentials {
 pub struct Config {
     pub(crate) addr: SocketAddr,
     pub(crate) credentials: Credentials,
+    pub(crate) credentials_file: Option<KeyFile>,
     pub(crate) bearer_token: Option<String>,
     pub(crate) scenarios: ScenarioSet,
     pub(crate) tokens_per_second: Option<f64>,
@@ -142,6 +162,7 @@ impl Default for Config {
         Config {
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             credentials: Credentials::random(),
+            credentials_file: None,
             bearer_token: None,
             scenarios: ScenarioSet::builtin(),
             tokens_per_second: None,
@@ -162,6 +183,10 @@ impl fmt::Debug for Config {
         f.debug_struct("Config")
             .field("addr", &self.addr)
             .field("credentials", &self.credentials)
+            .field(
+                "credentials_file",
+                &self.credentials_file.as_ref().map(KeyFile::path),
+            )
             .field(
                 "bearer_token",
                 &self.bearer_token.as_ref().map(|_| "** redacted **"),
@@ -192,6 +217,31 @@ impl Config {
     pub fn credentials(mut self, credentials: Credentials) -> Self {
         self.credentials = credentials;
         self
+    }
+
+    /// Also accept the keys listed in the JSON file at `path`, each until its `Expiration`
+    /// (after it, 403 `ExpiredTokenException`). The endpoint's own key stays accepted.
+    ///
+    /// The file is `{"credentials": [...]}`, each entry shaped like what an AWS
+    /// `credential_process` prints: `AccessKeyId`, `SecretAccessKey`, optional `SessionToken`
+    /// (then requests must carry it as `x-amz-security-token`), optional `Expiration`
+    /// (RFC 3339); `Version` is ignored. It is read now, so a mistake is an error naming the
+    /// file, entry and field; it is read again whenever its modification time (or length)
+    /// changes, and a version that does not parse keeps the previous keys, with a warning.
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    /// let path = dir.path().join("keys.json");
+    /// std::fs::write(&path, r#"{"credentials": [{"AccessKeyId": "ASIALOCAL0000000001",
+    ///     "SecretAccessKey": "s3cr3t", "SessionToken": "t0k3n", "Expiration": "2030-01-01T00:00:00Z"}]}"#)
+    ///     .map_err(|e| e.to_string())?;
+    /// let config = bedrock_local::Config::new().credentials_file(&path).map_err(|e| e.to_string())?;
+    /// assert!(format!("{config:?}").contains("keys.json"));
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn credentials_file(mut self, path: impl AsRef<Path>) -> Result<Self, ConfigError> {
+        self.credentials_file = Some(KeyFile::open(path.as_ref())?);
+        Ok(self)
     }
 
     /// Also accept `Authorization: Bearer <token>` (what `AWS_BEARER_TOKEN_BEDROCK` sends).
@@ -282,11 +332,6 @@ impl Config {
     /// The day the endpoint answers as of.
     pub fn answers_as_of(&self) -> Date {
         self.calendar.date
-    }
-
-    /// The configured bind address.
-    pub fn bind_addr(&self) -> SocketAddr {
-        self.addr
     }
 
     /// The configured credentials.

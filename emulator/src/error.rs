@@ -9,6 +9,12 @@ use axum::response::{IntoResponse, Response};
 /// The namespace suffix Bedrock appends to the error code in `x-amzn-ErrorType`.
 const ERROR_NAMESPACE: &str = "http://internal.amazon.com/coral/com.amazon.bedrock/";
 
+/// Bedrock's message for expired temporary credentials, with status 403: quoted in the issue
+/// that asks for it, anthropics/claude-code#28032 ("HTTP 403 with ExpiredTokenException: \"The
+/// security token included in the request is expired\""), and shown by AWS re:Post,
+/// <https://repost.aws/knowledge-center/ec2-expired-token>.
+const EXPIRED_TOKEN_MESSAGE: &str = "The security token included in the request is expired";
+
 /// A Bedrock error answer: HTTP status, error code and message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{code} ({status}): {message}")]
@@ -34,11 +40,6 @@ impl ApiError {
     /// `ValidationException` (400).
     pub fn validation(message: impl Into<String>) -> Self {
         Self::new(400, "ValidationException", message)
-    }
-
-    /// `AccessDeniedException` (403).
-    pub fn access_denied(message: impl Into<String>) -> Self {
-        Self::new(403, "AccessDeniedException", message)
     }
 
     /// `ResourceNotFoundException` (404).
@@ -74,6 +75,11 @@ impl ApiError {
         )
     }
 
+    /// `ExpiredTokenException` (403): a key from a credentials file past its `Expiration`.
+    pub fn expired_token() -> Self {
+        Self::new(403, "ExpiredTokenException", EXPIRED_TOKEN_MESSAGE)
+    }
+
     /// `InvalidSignatureException` (403) with a specific message.
     pub fn invalid_signature(message: impl Into<String>) -> Self {
         Self::new(403, "InvalidSignatureException", message)
@@ -82,20 +88,6 @@ impl ApiError {
     /// The HTTP status, falling back to 500 for a code outside the HTTP range.
     pub fn status_code(&self) -> StatusCode {
         StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-    }
-
-    /// The exception name in lowerCamel, as event-stream exception frames spell it.
-    pub fn lower_camel_code(&self) -> String {
-        lower_camel(&self.code)
-    }
-}
-
-/// `ThrottlingException` → `throttlingException`.
-pub(crate) fn lower_camel(code: &str) -> String {
-    let mut chars = code.chars();
-    match chars.next() {
-        Some(first) => first.to_ascii_lowercase().to_string() + chars.as_str(),
-        None => String::new(),
     }
 }
 

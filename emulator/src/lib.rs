@@ -18,11 +18,19 @@
 //!
 //! [`app`] returns the `axum::Router`, ready for `tower::ServiceExt::oneshot`.
 //!
+//! # Watch it
+//!
+//! `GET /_local/stats` answers, unsigned, what the endpoint served since it started (accepted
+//! connections, requests, errors, streams); [`LocalEndpoint::stats`] returns the same [`Stats`]
+//! in-process. Every answer carries the header
+//! [`bedrock_catalog::messages::LOCAL_ANSWER_HEADER`] (`x-bedrock-local: scripted`).
+//!
 //! # Run the binary
 //!
 //! `cargo run --bin bedrock-local -- serve` prints one line with the address and the environment
 //! variables (`AWS_ENDPOINT_URL_BEDROCK_RUNTIME`, the keys, `AWS_REGION` and
-//! `AWS_DEFAULT_REGION`) that point any SDK at it.
+//! `AWS_DEFAULT_REGION`) that point any SDK at it. `--credentials-file FILE` also accepts the
+//! keys a JSON file lists, each until its expiry ([`Config::credentials_file`]).
 
 mod answer;
 mod app;
@@ -31,13 +39,16 @@ mod config;
 mod converse;
 mod error;
 mod eventstream;
+mod fields;
 mod invoke;
 mod journal;
 mod json;
+mod key_file;
 mod providers;
 mod resolve;
 pub mod scenario;
 mod server;
+mod stats;
 mod stream;
 pub mod tokens;
 pub mod turn;
@@ -53,6 +64,7 @@ pub use error::ApiError;
 pub use journal::Received;
 pub use scenario::{ScenarioError, ScenarioSet};
 pub use server::{Error, LocalEndpoint, serve, serve_until, start};
+pub use stats::{STATS_PATH, Stats};
 pub use validate::{
     FIRST_MESSAGE_USER, NO_STREAMING_TOOL_USE, NO_SYSTEM_PROMPT, NO_TOOL_USE, ROLES_ALTERNATE,
     TEMPERATURE_TOP_P_EXCLUSIVE, TOOL_CONFIG_REQUIRED, max_tokens_message,

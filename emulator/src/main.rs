@@ -3,8 +3,11 @@
 //! ```text
 //! cargo run --bin bedrock-local -- serve [--addr 127.0.0.1:0] [--scenarios FILE]...
 //!     [--tokens-per-second N] [--bearer-token T] [--access-key-id ID --secret-access-key KEY]
-//!     [--allow-non-loopback] [--date YYYY-MM-DD] [--legacy-unused] [--pace fast|realistic]
+//!     [--credentials-file FILE] [--allow-non-loopback] [--date YYYY-MM-DD] [--legacy-unused]
+//!     [--pace fast|realistic]
 //! ```
+//! `--credentials-file` also accepts the keys a JSON file lists (`credential_process` entries,
+//! each until its `Expiration`), re-read when it changes.
 //! `--date` (or `BEDROCK_LOCAL_DATE`) sets the day the endpoint answers as of (default: today):
 //! models past their end of life are refused, models launched later do not exist.
 //! `--legacy-unused` answers Legacy models as Bedrock does for an account that has not used them.
@@ -20,8 +23,8 @@ use std::process::ExitCode;
 use bedrock_local::{Config, Credentials, Pacing, ScenarioSet};
 
 const USAGE: &str = "usage: bedrock-local serve [--addr 127.0.0.1:0] [--scenarios FILE]... \
-[--tokens-per-second N] [--bearer-token T] [--access-key-id ID --secret-access-key KEY] [--allow-non-loopback] \
-[--date YYYY-MM-DD] [--legacy-unused] [--pace fast|realistic]";
+[--tokens-per-second N] [--bearer-token T] [--access-key-id ID --secret-access-key KEY] [--credentials-file FILE] \
+[--allow-non-loopback] [--date YYYY-MM-DD] [--legacy-unused] [--pace fast|realistic]";
 
 struct Args {
     addr: SocketAddr,
@@ -30,6 +33,7 @@ struct Args {
     bearer_token: Option<String>,
     access_key_id: Option<String>,
     secret_access_key: Option<String>,
+    credentials_file: Option<PathBuf>,
     allow_non_loopback: bool,
     date: Option<bedrock_catalog::Date>,
     legacy_unused: bool,
@@ -114,6 +118,9 @@ fn build_config(args: &Args) -> Result<Config, String> {
         (None, None) => {}
         _ => return Err("--access-key-id and --secret-access-key go together".into()),
     }
+    if let Some(path) = &args.credentials_file {
+        config = config.credentials_file(path).map_err(|e| e.to_string())?;
+    }
     if let Some(token) = &args.bearer_token {
         config = config.bearer_token(token);
     }
@@ -133,6 +140,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         bearer_token: None,
         access_key_id: None,
         secret_access_key: None,
+        credentials_file: None,
         allow_non_loopback: false,
         date: None,
         legacy_unused: false,
@@ -187,6 +195,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
             "--bearer-token" => parsed.bearer_token = Some(value()?),
             "--access-key-id" => parsed.access_key_id = Some(value()?),
             "--secret-access-key" => parsed.secret_access_key = Some(value()?),
+            "--credentials-file" => parsed.credentials_file = Some(PathBuf::from(value()?)),
             _ => return Err(format!("unknown option {name:?}; {USAGE}")),
         }
     }

@@ -4,13 +4,14 @@
 use axum::serve::ListenerExt as _;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crate::app::{AppState, app};
 use crate::config::{Config, Credentials};
 use crate::journal::{Journal, Received};
+use crate::stats::{Counters, Stats};
 
 /// How long open requests (streams included) get to finish after a stop before they are cut.
 const GRACE_PERIOD: Duration = Duration::from_secs(2);
@@ -45,6 +46,7 @@ pub struct LocalEndpoint {
     region: String,
     credentials: Credentials,
     journal: Journal,
+    counters: Arc<Counters>,
     // A plain std channel and thread handle: the stop path works from code compiled in another
     // evcxr cell, which has its own copy of every crate's statics and thread-locals.
     stop: Option<mpsc::Sender<()>>,
@@ -94,25 +96,15 @@ impl LocalEndpoint {
         self.journal.entries()
     }
 
-    /// Environment variables that point any AWS SDK or the AWS CLI here, one `NAME=value` each.
-    pub fn env_vars(&self) -> Vec<(String, String)> {
-        vec![
-            (
-                "AWS_ENDPOINT_URL_BEDROCK_RUNTIME".into(),
-                self.endpoint_url(),
-            ),
-            (
-                "AWS_ACCESS_KEY_ID".into(),
-                self.credentials.access_key_id.clone(),
-            ),
-            (
-                "AWS_SECRET_ACCESS_KEY".into(),
-                self.credentials.secret_access_key.clone(),
-            ),
-            ("AWS_REGION".into(), self.region.clone()),
-            // boto3 reads the region from this one.
-            ("AWS_DEFAULT_REGION".into(), self.region.clone()),
-        ]
+    /// What the endpoint served since it started: the numbers `GET /_local/stats` answers.
+    ///
+    /// ```
+    /// let endpoint = bedrock_local::start(bedrock_local::Config::new())?;
+    /// assert_eq!(endpoint.stats().requests, 0);
+    /// # Ok::<(), bedrock_local::Error>(())
+    /// ```
+    pub fn stats(&self) -> Stats {
+        self.counters.snapshot()
     }
 
     /// Stop accepting requests, let open ones finish (up to 2 s), and wait for the thread.
@@ -162,15 +154,18 @@ pub fn start(config: Config) -> Result<LocalEndpoint, Error> {
     let region = config.region.clone();
     let credentials = config.credentials.clone();
     let journal = config.journal.clone();
+    let state = AppState::new(&config);
+    let counters = state.counters();
     let thread = std::thread::Builder::new()
         .name(format!("bedrock-local {addr}"))
-        .spawn(move || run_thread(listener, config, stop_rx, ready_tx))?;
+        .spawn(move || run_thread(listener, state, stop_rx, ready_tx))?;
     match ready_rx.recv() {
         Ok(Ok(())) => Ok(LocalEndpoint {
             addr,
             region,
             credentials,
             journal,
+            counters,
             stop: Some(stop_tx),
             thread: Some(thread),
         }),
@@ -187,7 +182,7 @@ pub fn start(config: Config) -> Result<LocalEndpoint, Error> {
 
 fn run_thread(
     listener: std::net::TcpListener,
-    config: Config,
+    state: AppState,
     stop_rx: mpsc::Receiver<()>,
     ready_tx: mpsc::Sender<Result<(), Error>>,
 ) {
@@ -221,7 +216,7 @@ fn run_thread(
         let shutdown = async {
             let _ = signal_rx.await;
         };
-        if let Err(e) = serve_until(listener, config, shutdown).await {
+        if let Err(e) = serve_state(listener, state, shutdown).await {
             tracing::error!(error = %e, "bedrock-local server stopped with an error");
         }
     });
@@ -235,16 +230,28 @@ pub async fn serve_until(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
+    serve_state(listener, AppState::new(&config), shutdown).await
+}
+
+/// [`serve_until`] with the state already made (so [`start`] keeps a handle on its counters).
+async fn serve_state(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), Error> {
     let (stopping_tx, stopping_rx) = tokio::sync::watch::channel(false);
-    let router = app(AppState::new(&config));
+    let counters = state.counters();
+    let router = app(state);
     let graceful = async move {
         shutdown.await;
         let _ = stopping_tx.send(true);
     };
     // Event-stream frames are small writes: without TCP_NODELAY, Nagle's algorithm holds each
-    // one until the client's delayed ACK (~40 ms), which would throttle every stream.
-    let listener = listener.tap_io(|tcp| {
+    // one until the client's delayed ACK (~40 ms), which would throttle every stream. The tap
+    // runs once per accepted connection, so it also counts them.
+    let listener = listener.tap_io(move |tcp| {
         let _ = tcp.set_nodelay(true);
+        counters.connection_accepted();
     });
     let server = axum::serve(listener, router).with_graceful_shutdown(graceful);
     let mut stopping = stopping_rx;

@@ -30,15 +30,6 @@ pub const TEMPERATURE_TOP_P_EXCLUSIVE: &str =
 /// Maximum `stopSequences` entries accepted.
 const MAX_STOP_SEQUENCES: usize = 2500;
 
-/// Sampling parameters of a request, checked but not needed by the scenario engine.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Sampling {
-    /// `temperature`.
-    pub temperature: Option<f64>,
-    /// `topP`.
-    pub top_p: Option<f64>,
-}
-
 /// `maxTokens` above the model's limit.
 pub fn max_tokens_message(limit: u32) -> String {
     format!(
@@ -52,14 +43,14 @@ pub fn converse(
     model_id: &str,
     model: &Model,
     operation: Operation,
-) -> Result<(Turn, Sampling), ApiError> {
+) -> Result<Turn, ApiError> {
     let root = json::object(body, "")?;
     let messages = parse_messages(root)?;
     let system = parse_system(root)?;
     if system.is_some() && !model.system_prompt {
         return Err(ApiError::validation(NO_SYSTEM_PROMPT));
     }
-    let (max_tokens, stop_sequences, sampling) = parse_inference_config(root, model)?;
+    let (max_tokens, stop_sequences) = parse_inference_config(root, model)?;
     let tools = parse_tool_config(root, model, operation)?;
     let uses_tool_blocks = messages
         .iter()
@@ -72,7 +63,7 @@ pub fn converse(
     if let Some(fields) = json::optional(root, "additionalModelRequestFields") {
         json::object(fields, "additionalModelRequestFields")?;
     }
-    let turn = Turn {
+    Ok(Turn {
         model_id: model_id.to_string(),
         base_model_id: model.id.clone(),
         operation,
@@ -81,8 +72,7 @@ pub fn converse(
         tools,
         max_tokens,
         stop_sequences,
-    };
-    Ok((turn, sampling))
+    })
 }
 
 /// Check the role order: the user first, then strictly alternating.
@@ -262,14 +252,14 @@ pub(crate) fn parse_system(root: &Map<String, Value>) -> Result<Option<String>, 
     Ok((!texts.is_empty()).then(|| texts.join("\n")))
 }
 
-type InferenceConfig = (Option<u32>, Vec<String>, Sampling);
-
+/// `inferenceConfig`, checked: `maxTokens` and `stopSequences` shape the answer; `temperature`
+/// and `topP` are only validated (a scripted answer does not sample).
 fn parse_inference_config(
     root: &Map<String, Value>,
     model: &Model,
-) -> Result<InferenceConfig, ApiError> {
+) -> Result<(Option<u32>, Vec<String>), ApiError> {
     let Some(raw) = json::optional(root, "inferenceConfig") else {
-        return Ok((None, Vec::new(), Sampling::default()));
+        return Ok((None, Vec::new()));
     };
     let path = "inferenceConfig";
     let map = json::object(raw, path)?;
@@ -298,7 +288,7 @@ fn parse_inference_config(
             "Member must have length less than or equal to 2500",
         ));
     }
-    Ok((max_tokens, stop_sequences, Sampling { temperature, top_p }))
+    Ok((max_tokens, stop_sequences))
 }
 
 pub(crate) fn parse_tool_config(

@@ -128,24 +128,65 @@ pub(crate) struct UsageSpec {
     pub output_tokens: Option<u32>,
 }
 
-/// `[rule.fault]`: a failure; which fields apply depends on `kind` (checked by the loader).
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct FaultSpec {
-    /// `throttle`, `exception`, `server_error`, `timeout`, `stream_exception` or `stall`.
-    pub kind: Option<String>,
-    /// Only the first N matching calls fail (counted per rule).
-    pub times: Option<u64>,
-    /// Exception code (`exception`, `server_error`).
-    pub code: Option<String>,
-    /// HTTP status (`exception`, `server_error`).
-    pub status: Option<u16>,
-    /// Error message.
-    pub message: Option<String>,
-    /// Events streamed before the failure (`stream_exception`, `stall`).
-    pub after_events: Option<usize>,
-    /// How long to hold the request (`timeout`; `stall` on a non-streaming operation).
-    pub after_ms: Option<u64>,
-    /// Stream exception type (`stream_exception`), e.g. `modelStreamErrorException`.
-    pub exception: Option<String>,
+/// `[rule.fault]`: a failure, tagged on `kind`. Each kind takes `times` and its own fields and
+/// nothing else, so a field of another kind is an error naming the kind.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub(crate) enum FaultSpec {
+    /// `ThrottlingException`, 429.
+    Throttle {
+        /// Only the first N matching calls fail (counted per rule).
+        times: Option<u64>,
+        /// Error message (default: Bedrock's).
+        message: Option<String>,
+    },
+    /// Any named exception.
+    Exception {
+        /// Only the first N matching calls fail (counted per rule).
+        times: Option<u64>,
+        /// Exception code, e.g. `AccessDeniedException` (required).
+        code: Option<String>,
+        /// HTTP status (default: Bedrock's for a known code).
+        status: Option<u16>,
+        /// Error message (default: Bedrock's for a known code).
+        message: Option<String>,
+    },
+    /// A 5xx exception (`InternalServerException` unless `code` or `status = 503` says otherwise).
+    ServerError {
+        /// Only the first N matching calls fail (counted per rule).
+        times: Option<u64>,
+        /// Exception code.
+        code: Option<String>,
+        /// HTTP status, 5xx.
+        status: Option<u16>,
+        /// Error message.
+        message: Option<String>,
+    },
+    /// Hold the request, then `ModelTimeoutException`.
+    Timeout {
+        /// Only the first N matching calls fail (counted per rule).
+        times: Option<u64>,
+        /// How long to hold the request.
+        after_ms: Option<u64>,
+    },
+    /// An exception frame after some stream events.
+    StreamException {
+        /// Only the first N matching calls fail (counted per rule).
+        times: Option<u64>,
+        /// Events streamed before the exception.
+        after_events: Option<usize>,
+        /// Stream exception type, e.g. `modelStreamErrorException`.
+        exception: Option<String>,
+        /// Error message.
+        message: Option<String>,
+    },
+    /// A stream that stops sending.
+    Stall {
+        /// Only the first N matching calls fail (counted per rule).
+        times: Option<u64>,
+        /// Events streamed before the stall.
+        after_events: Option<usize>,
+        /// How long a non-streaming operation is held before it times out.
+        after_ms: Option<u64>,
+    },
 }

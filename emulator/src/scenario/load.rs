@@ -10,12 +10,13 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::format::{FaultSpec, FileSpec, MatchSpec, OneOrMany, ReplySpec, RuleSpec};
-use super::matcher::{Matcher, ResultField, parse_operation};
+use super::matcher::{Matcher, ResultField, model_globs, parse_operation};
 use super::rule::{
     DEFAULT_CHUNK_TOKENS, FaultKind, FaultPlan, Reply, Rule, default_message, default_status,
     upper_camel,
 };
 use super::template::{JsonTemplate, Template};
+use crate::fields::first_refused;
 use crate::turn::{StopReason, UsageOverride};
 
 /// Default hold of a `timeout` fault.
@@ -146,7 +147,7 @@ impl<'a> RuleLoader<'a> {
             None => None,
         };
         let fault = match spec.fault {
-            Some(value) => Some(self.fault(self.section(Some("fault"), value)?)?),
+            Some(value) => Some(self.fault(self.fault_section(value)?)?),
             None => None,
         };
         if reply.is_none() && fault.is_none() {
@@ -176,20 +177,11 @@ impl<'a> RuleLoader<'a> {
         };
         match serde_json::from_value::<T>(value.clone()) {
             Ok(parsed) => Ok(parsed),
-            Err(whole) => {
-                // Every field is optional, so a table of one field parses unless that field is
-                // the culprit: this names the field without a path-tracking deserializer.
-                let culprit = map.iter().find_map(|(key, v)| {
-                    let alone = Value::Object(Map::from_iter([(key.clone(), v.clone())]));
-                    serde_json::from_value::<T>(alone)
-                        .err()
-                        .map(|e| (key.clone(), e))
-                });
-                match culprit {
-                    Some((key, e)) => Err(self.error(Some(&path(&key)), e.to_string())),
-                    None => Err(self.error(section, whole.to_string())),
-                }
-            }
+            // Every field of a section is optional, so trying each alone finds the culprit.
+            Err(whole) => match first_refused::<T>(map, &Map::new()) {
+                Some((key, e)) => Err(self.error(Some(&path(&key)), e.to_string())),
+                None => Err(self.error(section, whole.to_string())),
+            },
         }
     }
 
@@ -245,14 +237,10 @@ impl<'a> RuleLoader<'a> {
             Some(value) => self.result_fields(value)?,
             None => Vec::new(),
         };
+        let models = model_globs(&spec.model.map(OneOrMany::into_vec).unwrap_or_default())
+            .map_err(|e| self.error(Some("match.model"), e.to_string()))?;
         Ok(Matcher {
-            models: spec
-                .model
-                .map(OneOrMany::into_vec)
-                .unwrap_or_default()
-                .iter()
-                .map(|m| m.to_lowercase())
-                .collect(),
+            models,
             operations,
             contains: if case_sensitive {
                 contains
@@ -401,71 +389,84 @@ impl<'a> RuleLoader<'a> {
         })
     }
 
-    /// Validates `[rule.fault]`: the kind, and that only the fields of that kind are set.
-    fn fault(&self, spec: FaultSpec) -> Result<FaultPlan, ScenarioError> {
-        let kind_name = spec.kind.clone();
-        let Some(kind) = kind_name.as_deref() else {
+    /// Deserializes `[rule.fault]`. Inside an enum tagged on `kind`, serde's message for a bad
+    /// field does not say which field, so on failure the kind is tried alone, then each other
+    /// field alone beside it: the first that fails is the culprit.
+    fn fault_section(&self, value: Value) -> Result<FaultSpec, ScenarioError> {
+        let whole = match serde_json::from_value::<FaultSpec>(value.clone()) {
+            Ok(spec) => return Ok(spec),
+            Err(e) => e,
+        };
+        let Value::Object(map) = value else {
+            return Err(self.error(Some("fault"), "expected a table of fields"));
+        };
+        let Some(kind) = map.get("kind") else {
             return Err(self.error(
                 Some("fault.kind"),
-                "missing; expected one of throttle, exception, server_error, timeout, \
-                 stream_exception, stall",
+                format!("missing; expected one of {}", fault_kinds()),
             ));
         };
-        let allowed: &[&str] = match kind {
-            "throttle" => &["message"],
-            "exception" | "server_error" => &["code", "status", "message"],
-            "timeout" => &["after_ms"],
-            "stream_exception" => &["after_events", "exception", "message"],
-            "stall" => &["after_events", "after_ms"],
-            other => {
-                return Err(self.error(
-                    Some("fault.kind"),
+        let tag = Map::from_iter([("kind".to_string(), kind.clone())]);
+        if let Err(e) = serde_json::from_value::<FaultSpec>(Value::Object(tag.clone())) {
+            let message = match kind {
+                Value::String(name) => {
                     format!(
-                        "unknown fault kind `{other}`, expected one of throttle, exception, \
-                         server_error, timeout, stream_exception, stall"
-                    ),
-                ));
-            }
-        };
-        let set = [
-            ("code", spec.code.is_some()),
-            ("status", spec.status.is_some()),
-            ("message", spec.message.is_some()),
-            ("after_events", spec.after_events.is_some()),
-            ("after_ms", spec.after_ms.is_some()),
-            ("exception", spec.exception.is_some()),
-        ];
-        if let Some((field, _)) = set
-            .iter()
-            .find(|(f, is_set)| *is_set && !allowed.contains(f))
-        {
-            return Err(self.error(
-                Some(&format!("fault.{field}")),
-                format!(
-                    "does not apply to fault kind `{kind}` (it takes: times, {})",
-                    allowed.join(", ")
-                ),
-            ));
+                        "unknown fault kind `{name}`, expected one of {}",
+                        fault_kinds()
+                    )
+                }
+                _ => e.to_string(),
+            };
+            return Err(self.error(Some("fault.kind"), message));
         }
-        let times = spec.times;
-        let kind = match kind {
-            "throttle" => FaultKind::Exception {
-                code: "ThrottlingException".into(),
-                status: 429,
-                message: spec
-                    .message
-                    .unwrap_or_else(|| default_message("ThrottlingException")),
-            },
-            "exception" | "server_error" => self.exception(kind, spec)?,
-            "timeout" => {
-                FaultKind::Timeout(spec.after_ms.map_or(DEFAULT_TIMEOUT, Duration::from_millis))
-            }
-            "stream_exception" => {
-                let exception = lower_camel(
-                    spec.exception
-                        .as_deref()
-                        .unwrap_or("modelStreamErrorException"),
-                );
+        let Some((key, e)) = first_refused::<FaultSpec>(&map, &tag) else {
+            return Err(self.error(Some("fault"), whole.to_string()));
+        };
+        let message = e.to_string();
+        let message = if message.starts_with("unknown field") {
+            let kind = kind.as_str().unwrap_or_default();
+            format!("does not apply to fault kind `{kind}` ({message})")
+        } else {
+            message
+        };
+        Err(self.error(Some(&format!("fault.{key}")), message))
+    }
+
+    /// Validates `[rule.fault]` and applies Bedrock's defaults.
+    fn fault(&self, spec: FaultSpec) -> Result<FaultPlan, ScenarioError> {
+        let (times, kind) = match spec {
+            FaultSpec::Throttle { times, message } => (
+                times,
+                FaultKind::Exception {
+                    code: "ThrottlingException".into(),
+                    status: 429,
+                    message: message.unwrap_or_else(|| default_message("ThrottlingException")),
+                },
+            ),
+            FaultSpec::Exception {
+                times,
+                code,
+                status,
+                message,
+            } => (times, self.exception(false, code, status, message)?),
+            FaultSpec::ServerError {
+                times,
+                code,
+                status,
+                message,
+            } => (times, self.exception(true, code, status, message)?),
+            FaultSpec::Timeout { times, after_ms } => (
+                times,
+                FaultKind::Timeout(after_ms.map_or(DEFAULT_TIMEOUT, Duration::from_millis)),
+            ),
+            FaultSpec::StreamException {
+                times,
+                after_events,
+                exception,
+                message,
+            } => {
+                let exception =
+                    lower_camel(exception.as_deref().unwrap_or("modelStreamErrorException"));
                 if !STREAM_EXCEPTIONS.contains(&exception.as_str()) {
                     return Err(self.error(
                         Some("fault.exception"),
@@ -475,31 +476,45 @@ impl<'a> RuleLoader<'a> {
                         ),
                     ));
                 }
-                FaultKind::StreamException {
-                    after_events: spec.after_events.unwrap_or(2),
-                    message: spec
-                        .message
-                        .unwrap_or_else(|| default_message(&upper_camel(&exception))),
-                    exception,
-                }
+                (
+                    times,
+                    FaultKind::StreamException {
+                        after_events: after_events.unwrap_or(2),
+                        message: message
+                            .unwrap_or_else(|| default_message(&upper_camel(&exception))),
+                        exception,
+                    },
+                )
             }
-            _ => FaultKind::Stall {
-                after_events: spec.after_events.unwrap_or(2),
-                hold: spec
-                    .after_ms
-                    .map_or(DEFAULT_STALL_HOLD, Duration::from_millis),
-            },
+            FaultSpec::Stall {
+                times,
+                after_events,
+                after_ms,
+            } => (
+                times,
+                FaultKind::Stall {
+                    after_events: after_events.unwrap_or(2),
+                    hold: after_ms.map_or(DEFAULT_STALL_HOLD, Duration::from_millis),
+                },
+            ),
         };
         Ok(FaultPlan { times, kind })
     }
 
-    /// An `exception` or `server_error` fault: code, status and message with Bedrock's defaults.
-    fn exception(&self, kind: &str, spec: FaultSpec) -> Result<FaultKind, ScenarioError> {
-        let code = match (kind, spec.code, spec.status) {
+    /// An `exception` or (with `server_error`) a `server_error` fault: code, status and message
+    /// with Bedrock's defaults.
+    fn exception(
+        &self,
+        server_error: bool,
+        code: Option<String>,
+        status: Option<u16>,
+        message: Option<String>,
+    ) -> Result<FaultKind, ScenarioError> {
+        let code = match (server_error, code, status) {
             (_, Some(code), _) => code,
-            ("server_error", None, Some(503)) => "ServiceUnavailableException".into(),
-            ("server_error", None, _) => "InternalServerException".into(),
-            (_, None, _) => {
+            (true, None, Some(503)) => "ServiceUnavailableException".into(),
+            (true, None, _) => "InternalServerException".into(),
+            (false, None, _) => {
                 return Err(self.error(
                     Some("fault.code"),
                     "an `exception` fault needs a code, e.g. code = \"AccessDeniedException\"",
@@ -514,7 +529,7 @@ impl<'a> RuleLoader<'a> {
                 ),
             ));
         }
-        let status = match spec.status.or_else(|| default_status(&code)) {
+        let status = match status.or_else(|| default_status(&code)) {
             Some(status) if (400..=599).contains(&status) => status,
             Some(status) => {
                 return Err(self.error(
@@ -529,17 +544,31 @@ impl<'a> RuleLoader<'a> {
                 ));
             }
         };
-        if kind == "server_error" && status < 500 {
+        if server_error && status < 500 {
             return Err(self.error(
                 Some("fault.status"),
                 format!("a server_error needs a 5xx status, not {status}"),
             ));
         }
         Ok(FaultKind::Exception {
-            message: spec.message.unwrap_or_else(|| default_message(&code)),
+            message: message.unwrap_or_else(|| default_message(&code)),
             code,
             status,
         })
+    }
+}
+
+/// The fault kinds as serde's own "expected one of" list for [`FaultSpec`] (``"`throttle`,
+/// `exception`, ..."``), read from its answer to an empty kind so that it cannot drift from the enum.
+fn fault_kinds() -> String {
+    let probe = Value::Object(Map::from_iter([("kind".to_string(), Value::from(""))]));
+    let message = serde_json::from_value::<FaultSpec>(probe)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    match message.split_once("expected one of ") {
+        Some((_, kinds)) => kinds.to_string(),
+        None => message,
     }
 }
 

@@ -1,6 +1,7 @@
 //! The conditions of one rule (`[rule.match]`), compiled, and how they are tested against a turn.
 
 use bedrock_catalog::Demo;
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use regex::Regex;
 use serde_json::Value;
 
@@ -10,8 +11,8 @@ use crate::turn::{Operation, Turn};
 /// The compiled conditions of a rule; every condition present must hold.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Matcher {
-    /// Lower-cased globs on the base or as-called model id; empty = any model.
-    pub models: Vec<String>,
+    /// Globs on the base or as-called model id ([`model_globs`]); empty = any model.
+    pub models: GlobSet,
     /// Accepted operations; empty = any operation.
     pub operations: Vec<Operation>,
     /// Substrings that must all occur in the last user text (lower-cased unless case-sensitive).
@@ -78,14 +79,9 @@ impl Matcher {
 
     /// Model globs against the base id and the id as called.
     fn model_matches(&self, turn: &Turn) -> bool {
-        if self.models.is_empty() {
-            return true;
-        }
-        let base = turn.base_model_id.to_lowercase();
-        let called = turn.model_id.to_lowercase();
-        self.models
-            .iter()
-            .any(|glob| glob_matches(glob, &base) || glob_matches(glob, &called))
+        self.models.is_empty()
+            || self.models.is_match(&turn.base_model_id)
+            || self.models.is_match(&turn.model_id)
     }
 
     /// `system` against the system prompt (a rule with `system` never matches a turn without one).
@@ -149,37 +145,21 @@ pub(crate) fn parse_operation(name: &str) -> Option<Operation> {
     .find(|op| op.name().eq_ignore_ascii_case(name))
 }
 
-/// Whether `text` matches `glob`, where `*` is any run of characters and `?` any one character.
-///
-/// Both sides are compared as given (the matcher lower-cases them first).
-pub(crate) fn glob_matches(glob: &str, text: &str) -> bool {
-    let pattern: Vec<char> = glob.chars().collect();
-    let text: Vec<char> = text.chars().collect();
-    let (mut p, mut t) = (0usize, 0usize);
-    // Position after the last `*` seen and the text position it was tried at: the classic
-    // linear backtracking wildcard match (no recursion, no exponential cases).
-    let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
-        match pattern.get(p) {
-            Some('*') => {
-                star = Some((p + 1, t));
-                p += 1;
-            }
-            Some(&c) if c == '?' || c == text[t] => {
-                p += 1;
-                t += 1;
-            }
-            _ => match star {
-                Some((after_star, tried)) => {
-                    p = after_star;
-                    t = tried + 1;
-                    star = Some((after_star, tried + 1));
-                }
-                None => return false,
-            },
-        }
+/// Compiles a rule's `model` globs in globset's syntax (`*` any run, `?` one character, `[ab]`
+/// one of a set, `{a,b}` either, `\` escapes), case-insensitive. `*` and `?` also match `/`, so
+/// `arn:aws:bedrock:*/us.*` covers profile ARNs: a model id is not a path.
+pub(crate) fn model_globs(patterns: &[String]) -> Result<GlobSet, globset::Error> {
+    let mut set = GlobSetBuilder::new();
+    for pattern in patterns {
+        set.add(
+            GlobBuilder::new(pattern)
+                .case_insensitive(true)
+                .literal_separator(false)
+                .backslash_escape(true)
+                .build()?,
+        );
     }
-    pattern[p..].iter().all(|&c| c == '*')
+    set.build()
 }
 
 #[cfg(test)]
@@ -204,6 +184,16 @@ mod tests {
         }
     }
 
+    /// Globs compiled as the loader compiles them (an uncompilable list matches nothing).
+    fn globs(patterns: &[&str]) -> GlobSet {
+        let patterns: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
+        model_globs(&patterns).unwrap_or_default()
+    }
+
+    fn glob_matches(glob: &str, text: &str) -> bool {
+        globs(&[glob]).is_match(text)
+    }
+
     #[test]
     fn glob_star_and_question_mark_match() {
         assert!(glob_matches("anthropic.*", "anthropic.claude-3"));
@@ -219,6 +209,29 @@ mod tests {
     }
 
     #[test]
+    fn glob_star_and_question_mark_cross_the_slash_of_a_profile_arn() {
+        let arn = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3";
+        assert!(glob_matches("arn:aws:bedrock:*/us.anthropic.*", arn));
+        assert!(glob_matches("*inference-profile?us.*", arn));
+        assert!(glob_matches("*claude-3", arn));
+    }
+
+    #[test]
+    fn glob_is_case_insensitive_and_matches_the_whole_id() {
+        assert!(glob_matches("ANTHROPIC.Claude*", "anthropic.claude-3"));
+        assert!(!glob_matches("anthropic", "anthropic.claude-3"));
+        assert!(!glob_matches("claude*", "anthropic.claude-3"));
+    }
+
+    #[test]
+    fn glob_sets_and_alternatives_follow_globset_syntax() {
+        assert!(glob_matches("amazon.nova-[lm]*", "amazon.nova-micro-v1:0"));
+        assert!(!glob_matches("amazon.nova-[lm]*", "amazon.nova-pro-v1:0"));
+        assert!(glob_matches("{meta,mistral}.*", "mistral.mistral-large"));
+        assert!(model_globs(&["amazon.nova-[".to_string()]).is_err());
+    }
+
+    #[test]
     fn empty_matcher_matches_everything() {
         assert!(Matcher::default().matches(&turn("anything")));
     }
@@ -226,15 +239,15 @@ mod tests {
     #[test]
     fn model_glob_matches_base_or_called_id_case_insensitively() {
         let by_base = Matcher {
-            models: vec!["anthropic.claude-3-5-haiku*".into()],
+            models: globs(&["Anthropic.Claude-3-5-Haiku*"]),
             ..Matcher::default()
         };
         let by_profile = Matcher {
-            models: vec!["us.*".into()],
+            models: globs(&["us.*"]),
             ..Matcher::default()
         };
         let other = Matcher {
-            models: vec!["amazon.*".into(), "meta.*".into()],
+            models: globs(&["amazon.*", "meta.*"]),
             ..Matcher::default()
         };
         assert!(by_base.matches(&turn("x")));

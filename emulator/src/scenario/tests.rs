@@ -423,6 +423,11 @@ fn semantic_mistakes_name_the_field() -> TestResult {
             "match.turn",
             "numbered from 1",
         ),
+        (
+            "[[rule]]\nmatch = { model = \"amazon.nova-[\" }\nreply = { text = \"x\" }\n",
+            "match.model",
+            "unclosed character class",
+        ),
     ];
     for (text, field, message) in cases {
         let e = error(text);
@@ -433,6 +438,47 @@ fn semantic_mistakes_name_the_field() -> TestResult {
             "{text}\n=> {e}"
         );
     }
+    Ok(())
+}
+
+#[test]
+fn fault_kind_mistakes_name_the_field_and_list_the_valid_kinds() -> TestResult {
+    let kinds = "`throttle`, `exception`, `server_error`, `timeout`, `stream_exception`, `stall`";
+    assert_eq!(
+        error("[[rule]]\nfault = { kind = \"explode\" }\n"),
+        format!(
+            "scenario file `test.toml`, rule #1, field `fault.kind`: unknown fault kind \
+             `explode`, expected one of {kinds}"
+        )
+    );
+    assert_eq!(
+        error("[[rule]]\nname = \"t\"\nfault = { times = 2 }\n"),
+        format!(
+            "scenario file `test.toml`, rule `t` (#1), field `fault.kind`: missing; expected \
+             one of {kinds}"
+        )
+    );
+    Ok(())
+}
+
+#[test]
+fn a_field_of_another_fault_kind_names_the_field_the_kind_and_what_it_takes() -> TestResult {
+    assert_eq!(
+        error("[[rule]]\nfault = { kind = \"throttle\", times = 1, after_events = 2 }\n"),
+        "scenario file `test.toml`, rule #1, field `fault.after_events`: does not apply to \
+         fault kind `throttle` (unknown field `after_events`, expected `times` or `message`)"
+    );
+    // The example of scenarios/README.md.
+    assert_eq!(
+        error("[[rule]]\nname = \"slow\"\nfault = { kind = \"timeout\", after_events = 1 }\n"),
+        "scenario file `test.toml`, rule `slow` (#1), field `fault.after_events`: does not apply \
+         to fault kind `timeout` (unknown field `after_events`, expected `times` or `after_ms`)"
+    );
+    assert_eq!(
+        error("[[rule]]\nfault = { kind = \"timeout\", after_ms = \"slow\" }\n"),
+        "scenario file `test.toml`, rule #1, field `fault.after_ms`: invalid type: string \
+         \"slow\", expected u64"
+    );
     Ok(())
 }
 

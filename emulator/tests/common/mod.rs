@@ -125,13 +125,38 @@ pub fn signed_for_service(
     secret: &str,
     time: SystemTime,
 ) -> Request<Body> {
+    sign_request(
+        service,
+        path,
+        body,
+        extra_headers,
+        (access_key, secret, None),
+        time,
+    )
+}
+
+/// A POST signed by `aws-sigv4` with (access key, secret, session token).
+fn sign_request(
+    service: &str,
+    path: &str,
+    body: &[u8],
+    extra_headers: &[(&str, &str)],
+    (access_key, secret, session_token): (&str, &str, Option<&str>),
+    time: SystemTime,
+) -> Request<Body> {
     let mut headers: Vec<(&str, &str)> = vec![
         ("host", "127.0.0.1:4000"),
         ("content-type", "application/json"),
     ];
     headers.extend_from_slice(extra_headers);
-    let identity =
-        aws_credential_types::Credentials::new(access_key, secret, None, None, "test").into();
+    let identity = aws_credential_types::Credentials::new(
+        access_key,
+        secret,
+        session_token.map(str::to_string),
+        None,
+        "test",
+    )
+    .into();
     let params = v4::SigningParams::builder()
         .identity(&identity)
         .region("us-east-1")
@@ -157,6 +182,24 @@ pub fn signed_for_service(
     let mut request = builder.body(Body::from(body.to_vec())).unwrap();
     instructions.apply_to_request_http1x(&mut request);
     request
+}
+
+/// [`signed_at`] with session credentials: `aws-sigv4` adds and signs `x-amz-security-token`.
+pub fn signed_with_token(
+    path: &str,
+    body: &[u8],
+    access_key: &str,
+    secret: &str,
+    session_token: &str,
+) -> Request<Body> {
+    sign_request(
+        "bedrock",
+        path,
+        body,
+        &[],
+        (access_key, secret, Some(session_token)),
+        SystemTime::now(),
+    )
 }
 
 pub fn signed(path: &str, body: &[u8]) -> Request<Body> {
@@ -212,6 +255,68 @@ pub async fn send(router: axum::Router, request: Request<Body>) -> Reply {
         .to_vec();
     Reply {
         status,
+        headers,
+        bytes,
+    }
+}
+
+/// Writes `request` (head, then `body`) on an open HTTP/1.1 connection, which stays open for
+/// the next request, and reads one answer with a `content-length` body.
+pub fn exchange(
+    connection: &mut std::io::BufReader<std::net::TcpStream>,
+    request: Request<Body>,
+    body: &[u8],
+) -> Reply {
+    use std::io::{BufRead, Read, Write};
+    let (parts, _) = request.into_parts();
+    let mut head = format!(
+        "{} {} HTTP/1.1\r\ncontent-length: {}\r\n",
+        parts.method,
+        parts.uri,
+        body.len()
+    );
+    if !parts.headers.contains_key("host") {
+        head.push_str("host: 127.0.0.1\r\n");
+    }
+    for (name, value) in &parts.headers {
+        head.push_str(&format!("{name}: {}\r\n", value.to_str().unwrap()));
+    }
+    head.push_str("\r\n");
+    let stream = connection.get_mut();
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut line = String::new();
+    connection.read_line(&mut line).unwrap();
+    let status: u16 = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("not a status line: {line:?}"));
+    let mut headers = HeaderMap::new();
+    loop {
+        let mut line = String::new();
+        connection.read_line(&mut line).unwrap();
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        let (name, value) = line.split_once(':').expect("a header line");
+        headers.append(
+            axum::http::HeaderName::from_bytes(name.trim().as_bytes()).unwrap(),
+            value.trim().parse().unwrap(),
+        );
+    }
+    let length: usize = headers
+        .get("content-length")
+        .expect("a content-length answer (not a stream)")
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut bytes = vec![0; length];
+    connection.read_exact(&mut bytes).unwrap();
+    Reply {
+        status: StatusCode::from_u16(status).unwrap(),
         headers,
         bytes,
     }
