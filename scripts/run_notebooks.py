@@ -8,6 +8,11 @@ Jupyter the cell succeeded, so nbconvert alone would exit 0. A cell counts as fa
 an error output, or any stderr text (evcxr's `?` errors carry no prefix we could match on), or a
 stdout line saying "panicked at".
 
+A cell may say what it expects in its metadata, for notebooks that test the kernel itself:
+`"workshop": {"expect": "panic"}` (the cell must panic), `"workshop": {"expect": "interrupt",
+"interrupt_after": SECONDS}` (the executor interrupts the kernel after SECONDS, as a user's stop
+button does, and the cell must have been interrupted).
+
 Writes DIR/NAME.ipynb (executed) and DIR/NAME.html, prints one line per notebook, and exits 1
 when any cell failed.
 """
@@ -94,6 +99,11 @@ class Progress:
             )
 
 
+def workshop_meta(cell) -> dict:
+    """The executor's instructions in a cell's metadata (none for workshop notebooks)."""
+    return cell.get("metadata", {}).get("workshop", {})
+
+
 class DrainingClient(NotebookClient):
     """A NotebookClient that waits briefly after each cell for output evcxr forwards late.
 
@@ -116,9 +126,27 @@ class DrainingClient(NotebookClient):
                     cell.outputs.append(output_from_msg(msg))
         return result
 
+    async def _async_handle_timeout(self, timeout, cell=None):
+        # A cell that asks to be interrupted is, like a user pressing stop; evcxr then kills its
+        # process and starts a new one. Any other timeout fails as nbclient's does.
+        if cell is not None and workshop_meta(cell).get("interrupt_after"):
+            cell.metadata["workshop_interrupted"] = True
+            await ensure_async(self.km.interrupt_kernel())
+            return None
+        return await super()._async_handle_timeout(timeout, cell)
+
 
 def cell_problems(cell) -> list[str]:
-    """Why a code cell failed, judged from its outputs (empty when it succeeded)."""
+    """Why a code cell failed, judged from its outputs and what it expected (empty when it
+    succeeded)."""
+    expect = workshop_meta(cell).get("expect")
+    if expect == "panic":
+        texts = [out.get("text", "") for out in cell.get("outputs", []) if out.get("output_type") == "stream"]
+        panicked = any(marker in text for text in texts for marker in PANIC_MARKERS)
+        return [] if panicked else ["expected a panic, and the cell did not panic"]
+    if expect == "interrupt":
+        interrupted = cell.get("metadata", {}).get("workshop_interrupted", False)
+        return [] if interrupted else ["expected to be interrupted, and the cell finished first"]
     problems = []
     for out in cell.get("outputs", []):
         kind = out.get("output_type")
@@ -167,6 +195,7 @@ def run_one(path: Path, out_dir: Path, args) -> dict:
         nb,
         kernel_name=args.kernel,
         timeout=args.cell_timeout,
+        timeout_func=lambda cell: workshop_meta(cell).get("interrupt_after") or args.cell_timeout,
         startup_timeout=args.startup_timeout,
         allow_errors=True,
         resources={"metadata": {"path": str(path.parent.resolve())}},

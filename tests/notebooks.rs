@@ -7,8 +7,9 @@
 //! when they do run and the kernel is missing they fail and say how to install it. The checks on the
 //! committed notebook files need nothing and always run.
 //!
-//! All kernel tests share one execution of both notebooks (`./workshop exec`, the same executor as
-//! `./workshop run`), then each asserts on the outputs of the cells it cares about, found by tag.
+//! All kernel tests share one execution of both notebooks and of the kernel check
+//! `tests/kernel/session.ipynb` (`./workshop exec`, the same executor as `./workshop run`), then
+//! each asserts on the outputs of the cells it cares about, found by tag.
 
 use std::collections::HashMap;
 use std::error::Error;
@@ -21,6 +22,10 @@ use serde_json::Value;
 type TestResult = Result<(), Box<dyn Error>>;
 
 const NOTEBOOKS: [&str; 2] = ["01_text_generation.ipynb", "02_beyond_the_basics.ipynb"];
+
+/// Not workshop material: a notebook that checks what the workshop's notebooks rely on in the
+/// kernel (one handle across cells, a panicking cell, an interrupt), run in the same execution.
+const KERNEL_CHECK: &str = "tests/kernel/session.ipynb";
 
 /// The day the local endpoint answers as of in these runs, so the notebooks' lifecycle cells
 /// (three seed models retired, one Legacy) mean the same whenever the test runs.
@@ -94,6 +99,7 @@ fn execute_notebooks() -> Result<Executed, String> {
                 .iter()
                 .map(|name| root.join("notebooks").join(name)),
         )
+        .arg(root.join(KERNEL_CHECK))
         .env("BEDROCK_BACKEND", "local")
         .env(bedrock_local::DATE_ENV, RUN_DATE);
     // A non-zero exit means failed cells: the summary says which, and `no_cell_failed` reports it,
@@ -104,10 +110,15 @@ fn execute_notebooks() -> Result<Executed, String> {
     let summary = read_json(&summary_path)
         .map_err(|e| format!("./workshop exec ({status}) wrote no summary: {e}"))?;
     let mut notebooks = HashMap::new();
-    for name in NOTEBOOKS {
+    for name in NOTEBOOKS.into_iter().chain([file_name(KERNEL_CHECK)]) {
         notebooks.insert(name.to_string(), read_json(&out.join(name))?);
     }
     Ok(Executed { summary, notebooks })
+}
+
+/// The last part of a path.
+fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
 }
 
 fn notebook(name: &str) -> Result<&'static Value, String> {
@@ -306,6 +317,11 @@ fn no_cell_failed_or_panicked() -> TestResult {
                 "{name}: code cell {} never ran",
                 index + 1
             );
+            // A kernel check's cell may be meant to panic or to be interrupted; the executor
+            // checked that it did.
+            if !cell["metadata"]["workshop"]["expect"].is_null() {
+                continue;
+            }
             for out in cell["outputs"].as_array().into_iter().flatten() {
                 let what = format!("{name} code cell {}: {out}", index + 1);
                 assert_ne!(out["output_type"], "error", "{what}");
@@ -575,5 +591,68 @@ fn a_system_prompt_changes_the_answer() -> TestResult {
         !with.contains("Visual Studio Build Tools"),
         "the system prompt made no difference:\n{with}"
     );
+    Ok(())
+}
+
+/// The counts a kernel check's call cell printed: (connections, requests).
+fn counts(nb: &Value, tag: &str) -> Result<(u64, u64), String> {
+    let shown = shown(tagged(nb, tag)?);
+    let number_after = |label: &str| {
+        shown
+            .split(label)
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse::<u64>().ok())
+            .ok_or_else(|| format!("cell {tag:?} shows no {label:?} count: {shown}"))
+    };
+    Ok((number_after("connections ")?, number_after("requests ")?))
+}
+
+#[test]
+#[ignore = "executes the notebooks with the Rust kernel: run ./workshop test"]
+fn one_handle_answers_twelve_cells_over_its_connections_through_a_panicking_cell() -> TestResult {
+    let nb = notebook(file_name(KERNEL_CHECK))?;
+    let mut last_requests = 0;
+    for n in 1..=12 {
+        let tag = format!("call-{n}");
+        assert_shows(&tag, nb, &[&format!("call {n} (")])?;
+        let (connections, requests) = counts(nb, &tag)?;
+        // One connection for the sequential calls; compare (cell 7) calls two models at once.
+        assert!(connections <= 2, "cell {tag}: {connections} connections");
+        assert!(requests >= last_requests, "cell {tag}: the count went back");
+        last_requests = requests;
+    }
+    assert_shows("panic", nb, &["panicked at", "this cell panics on purpose"])?;
+    let (before_panic, _) = counts(nb, "call-10")?;
+    let (after_panic, _) = counts(nb, "call-12")?;
+    assert_eq!(
+        before_panic, after_panic,
+        "the calls after the panic opened new connections"
+    );
+    assert_shows("workers", nb, &["session workers in this kernel: 1"])?;
+    Ok(())
+}
+
+#[test]
+#[ignore = "executes the notebooks with the Rust kernel: run ./workshop test"]
+fn after_an_interrupt_a_fresh_connect_answers_and_nothing_of_the_old_session_is_left() -> TestResult
+{
+    let nb = notebook(file_name(KERNEL_CHECK))?;
+    let interrupted = tagged(nb, "interrupt")?;
+    assert_eq!(
+        interrupted["metadata"]["workshop_interrupted"], true,
+        "the executor did not interrupt the kernel"
+    );
+    assert_shows("interrupt", nb, &["Subprocess terminated"])?;
+    assert_shows("fresh", nb, &["backend local", "fresh handle answered"])?;
+    assert_shows(
+        "left-behind",
+        nb,
+        &[
+            "old kernel process alive: false",
+            "old endpoint port open: false",
+            "session workers now: 1",
+        ],
+    )?;
     Ok(())
 }

@@ -36,6 +36,7 @@ fn converse(c: &mut Criterion) {
         &keys.access_key_id,
         &keys.secret_access_key,
     )
+    .expect("handle")
     .with_settings(Settings::default().echo(false));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

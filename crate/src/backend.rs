@@ -8,6 +8,7 @@ use bedrock_catalog::Date;
 
 use crate::catalog::{ModelTable, resolve_id};
 use crate::error::Result;
+use crate::session::Session;
 use crate::settings::Settings;
 
 /// Where requests go.
@@ -28,32 +29,13 @@ impl fmt::Display for Backend {
     }
 }
 
-/// Resolved credentials, kept as plain strings so a handle survives across notebook cells.
-#[derive(Clone, PartialEq, Eq)]
-pub(crate) enum Auth {
-    /// SigV4 keys.
-    Keys {
-        access_key_id: String,
-        secret_access_key: String,
-        session_token: Option<String>,
-    },
-    /// `Authorization: Bearer` (Bedrock API keys, `AWS_BEARER_TOKEN_BEDROCK`).
-    Bearer(String),
-}
-
-impl fmt::Debug for Auth {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Auth::Keys { access_key_id, .. } => write!(f, "Keys({access_key_id}, secret hidden)"),
-            Auth::Bearer(_) => f.write_str("Bearer(hidden)"),
-        }
-    }
-}
-
-/// A handle to Bedrock: `Clone`, plain data, usable from any notebook cell, any number of times.
+/// A handle to Bedrock: `Clone`, usable from any notebook cell, any number of times.
 ///
-/// Every blocking call builds its own async runtime and SDK client, sends, and drops them, so
-/// nothing tied to one cell's runtime is kept. The `_async` twins serve scripts and tests.
+/// The handle and all its clones share one session: a worker thread with one SDK client, whose
+/// connections are reused from call to call and whose credentials (from the AWS chain) are
+/// refreshed before they expire. A call hands the worker plain data and waits for plain data
+/// back, so nothing async crosses from one notebook cell into another. Dropping the last clone
+/// stops the worker. The `_async` twins serve scripts and tests.
 ///
 /// ```
 /// # fn main() -> bedrock_kit::Result<()> {
@@ -67,11 +49,12 @@ pub struct Bedrock {
     pub(crate) backend: Backend,
     pub(crate) region: String,
     pub(crate) endpoint: Option<String>,
-    pub(crate) auth: Auth,
     pub(crate) credential_source: String,
     pub(crate) settings: Settings,
     /// The day model lifecycles are read for: today on AWS, the local endpoint's own date.
     pub(crate) date: Date,
+    /// The worker every call of this handle and its clones goes through.
+    pub(crate) session: Arc<Session>,
     /// Keeps an in-process local endpoint running while any clone of the handle lives.
     #[allow(dead_code)] // never read: holding it is the point
     pub(crate) keep_alive: Option<Arc<dyn Any + Send + Sync>>,
@@ -83,7 +66,6 @@ impl fmt::Debug for Bedrock {
             .field("backend", &self.backend)
             .field("region", &self.region)
             .field("endpoint", &self.endpoint)
-            .field("auth", &self.auth)
             .field("credential_source", &self.credential_source)
             .field("settings", &self.settings)
             .field("date", &self.date)

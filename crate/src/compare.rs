@@ -1,11 +1,9 @@
 //! Comparing models: the same request to several models at once, every outcome kept.
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
+use futures::{StreamExt, stream};
 
 use crate::backend::Bedrock;
 use crate::display::{
@@ -14,7 +12,7 @@ use crate::display::{
 use crate::error::{Error, Result};
 use crate::reply::Reply;
 use crate::request::Request;
-use crate::runtime::block_on;
+use crate::session::wait;
 
 /// Characters of each answer shown in the comparison table.
 const PREVIEW_CHARS: usize = 160;
@@ -50,58 +48,25 @@ impl Bedrock {
     /// # Ok(()) }
     /// ```
     pub fn compare(&self, models: &[&str], request: &Request) -> Comparison {
-        let started = Instant::now();
-        match block_on(self.compare_async(models, request)) {
-            Ok(comparison) => comparison,
-            // The runtime itself could not start: every model gets that error.
-            Err(error) => Comparison {
-                entries: models
-                    .iter()
-                    .map(|m| CompareEntry {
-                        model: m.to_string(),
-                        outcome: Err(Error::invalid(error.to_string())),
-                    })
-                    .collect(),
-                wall_time: started.elapsed(),
-            },
-        }
+        wait(self.compare_async(models, request))
     }
 
-    /// [`compare`](Self::compare) for async code (runs on the caller's runtime).
+    /// [`compare`](Self::compare) for async code.
     pub async fn compare_async(&self, models: &[&str], request: &Request) -> Comparison {
         let started = Instant::now();
-        let permits = Arc::new(Semaphore::new(self.settings.concurrency.max(1)));
-        let mut tasks = JoinSet::new();
-        for (index, model) in models.iter().enumerate() {
-            let bedrock = self.clone();
-            let request = request.clone();
-            let model = model.to_string();
-            let permits = Arc::clone(&permits);
-            tasks.spawn(async move {
-                // The semaphore is never closed, so acquiring only waits for a free slot.
-                let _permit = permits.acquire_owned().await;
-                let outcome = bedrock.send_async(&model, &request).await;
-                (index, outcome)
-            });
-        }
-        let mut outcomes: Vec<Option<Result<Reply>>> = models.iter().map(|_| None).collect();
-        while let Some(joined) = tasks.join_next().await {
-            if let Ok((index, outcome)) = joined
-                && let Some(slot) = outcomes.get_mut(index)
-            {
-                *slot = Some(outcome);
-            }
-        }
+        // `buffered` keeps the models' order and at most `concurrency` calls in flight; the
+        // calls themselves run side by side on the session's worker.
+        let outcomes: Vec<Result<Reply>> = stream::iter(models)
+            .map(|model| self.send_async(model, request))
+            .buffered(self.settings.concurrency.max(1))
+            .collect()
+            .await;
         let entries = models
             .iter()
             .zip(outcomes)
             .map(|(model, outcome)| CompareEntry {
                 model: model.to_string(),
-                outcome: outcome.unwrap_or_else(|| {
-                    Err(Error::invalid(
-                        "the call stopped before answering (task panicked)",
-                    ))
-                }),
+                outcome,
             })
             .collect();
         Comparison {
@@ -322,6 +287,8 @@ mod tests {
                     outcome: Err(Error::AccessDenied {
                         model: "b".into(),
                         message: "no".into(),
+                        request_id: None,
+                        source: None,
                     }),
                 },
                 CompareEntry {
@@ -331,6 +298,8 @@ mod tests {
                         since: bedrock_catalog::parse_date("2026-06-19").ok(),
                         replacement: Some("Claude Haiku 4.5".into()),
                         message: bedrock_catalog::messages::END_OF_LIFE.into(),
+                        request_id: None,
+                        source: None,
                     }),
                 },
             ],

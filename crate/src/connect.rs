@@ -1,24 +1,14 @@
 //! Choosing and opening a backend: `connect`, `aws`, `local`.
 
-use std::time::Duration;
+use std::sync::Arc;
 
-use aws_config::BehaviorVersion;
-use aws_credential_types::credential_feature::AwsCredentialFeature;
-use aws_credential_types::provider::ProvideCredentials;
-
-use crate::backend::{Auth, Backend, Bedrock};
+use crate::backend::{Backend, Bedrock};
 use crate::error::{Error, Result};
-use crate::runtime::block_on;
+use crate::session::{Keys, Session, Setup, wait};
 use crate::settings::Settings;
 
 /// Environment variable that forces a backend (`aws` or `local`).
 pub const BACKEND_ENV: &str = "BEDROCK_BACKEND";
-
-/// The region used when the AWS configuration names none.
-const FALLBACK_REGION: &str = "us-east-1";
-
-/// How long the credential chain may search (instance metadata probes can be slow off AWS).
-const CREDENTIAL_LOOKUP_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Bedrock {
     /// Opens the backend the environment asks for and prints one line saying which.
@@ -91,27 +81,58 @@ impl Bedrock {
 
     /// A handle to an endpoint already running at `url` (for example `bedrock-local` started
     /// in a terminal), signing with the given keys.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let endpoint = bedrock_local::start(bedrock_local::Config::default())?;
+    /// let keys = endpoint.credentials();
+    /// let bedrock = bedrock_kit::Bedrock::at_endpoint(
+    ///     &endpoint.endpoint_url(), endpoint.region(), &keys.access_key_id, &keys.secret_access_key,
+    /// )?;
+    /// assert!(!bedrock.ask("Amazon Nova Micro", "Hi")?.text.is_empty());
+    /// # Ok(()) }
+    /// ```
     pub fn at_endpoint(
         url: &str,
         region: &str,
         access_key_id: &str,
         secret_access_key: &str,
-    ) -> Bedrock {
-        Bedrock {
-            backend: Backend::Local,
-            region: region.to_string(),
-            endpoint: Some(url.to_string()),
-            auth: Auth::Keys {
-                access_key_id: access_key_id.to_string(),
-                secret_access_key: secret_access_key.to_string(),
-                session_token: None,
-            },
+    ) -> Result<Bedrock> {
+        let keys = Keys {
+            access_key_id: access_key_id.to_string(),
+            secret_access_key: secret_access_key.to_string(),
+            session_token: None,
+        };
+        let bedrock = fixed(url, region, keys, None)?;
+        Ok(Bedrock {
             credential_source: format!("given keys ({access_key_id})"),
-            settings: Settings::default(),
-            date: bedrock_catalog::today(),
-            keep_alive: None,
-        }
+            ..bedrock
+        })
     }
+}
+
+/// A handle on a fixed endpoint with fixed keys (the local backend).
+fn fixed(
+    url: &str,
+    region: &str,
+    keys: Keys,
+    keep_alive: Option<Arc<dyn std::any::Any + Send + Sync>>,
+) -> Result<Bedrock> {
+    let (session, _) = Session::start(Setup::Fixed {
+        region: region.to_string(),
+        endpoint: url.to_string(),
+        keys,
+    })?;
+    Ok(Bedrock {
+        backend: Backend::Local,
+        region: region.to_string(),
+        endpoint: Some(url.to_string()),
+        credential_source: String::new(),
+        settings: Settings::default(),
+        date: bedrock_catalog::today(),
+        session: Arc::new(session),
+        keep_alive,
+    })
 }
 
 #[cfg(feature = "local")]
@@ -140,140 +161,45 @@ fn open_local(config: bedrock_local::Config) -> Result<Bedrock> {
         message: error.to_string(),
     })?;
     let credentials = endpoint.credentials().clone();
+    let (url, region) = (endpoint.endpoint_url(), endpoint.region().to_string());
+    let keys = Keys {
+        access_key_id: credentials.access_key_id.clone(),
+        secret_access_key: credentials.secret_access_key,
+        session_token: None,
+    };
+    let bedrock = fixed(&url, &region, keys, Some(Arc::new(endpoint)))?;
     Ok(Bedrock {
-        backend: Backend::Local,
-        region: endpoint.region().to_string(),
-        endpoint: Some(endpoint.endpoint_url()),
         credential_source: format!(
             "the in-process local endpoint ({})",
             credentials.access_key_id
         ),
-        auth: Auth::Keys {
-            access_key_id: credentials.access_key_id,
-            secret_access_key: credentials.secret_access_key,
-            session_token: None,
-        },
-        settings: Settings::default(),
         date,
-        keep_alive: Some(std::sync::Arc::new(endpoint)),
+        ..bedrock
     })
 }
 
-/// Resolves region, endpoint and credentials once through the standard AWS chain.
+/// Opens the AWS configuration in a session's worker and asks its credential chain once, so
+/// that `connect` can fall back to the local endpoint when there are none.
 fn open_aws() -> Result<Bedrock> {
-    block_on(open_aws_async())?
-}
-
-async fn open_aws_async() -> Result<Bedrock> {
-    let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
-    let (region, region_note) = match config.region() {
-        Some(region) => (region.to_string(), ""),
-        None => (
-            FALLBACK_REGION.to_string(),
-            " (no region configured: default)",
-        ),
+    let (session, connected) = Session::start(Setup::Aws)?;
+    let source = if connected.bearer {
+        "AWS_BEARER_TOKEN_BEDROCK (Bedrock API key)".to_string()
+    } else {
+        wait(session.probe_credentials())?
     };
-    let endpoint = env_nonempty("AWS_ENDPOINT_URL_BEDROCK_RUNTIME")
-        .or_else(|| env_nonempty("AWS_ENDPOINT_URL"))
-        .or_else(|| config.endpoint_url().map(str::to_string));
-    let backend = Backend::Aws;
-    let base = |auth: Auth, source: String| Bedrock {
-        backend,
-        region: region.clone(),
-        endpoint: endpoint.clone(),
-        auth,
+    let region_note = if connected.region_defaulted {
+        " (no region configured: default)"
+    } else {
+        ""
+    };
+    Ok(Bedrock {
+        backend: Backend::Aws,
+        region: connected.region,
+        endpoint: connected.endpoint,
         credential_source: format!("{source}{region_note}"),
         settings: Settings::default(),
         date: bedrock_catalog::today(),
+        session: Arc::new(session),
         keep_alive: None,
-    };
-    if let Some(token) = env_nonempty("AWS_BEARER_TOKEN_BEDROCK") {
-        return Ok(base(
-            Auth::Bearer(token),
-            "AWS_BEARER_TOKEN_BEDROCK (Bedrock API key)".into(),
-        ));
-    }
-    let provider = config
-        .credentials_provider()
-        .ok_or_else(|| Error::Credentials {
-            message: "the AWS configuration has no credential provider".into(),
-        })?;
-    let credentials =
-        tokio::time::timeout(CREDENTIAL_LOOKUP_TIMEOUT, provider.provide_credentials())
-            .await
-            .map_err(|_| Error::Credentials {
-                message: format!(
-                    "the credential chain found nothing within {CREDENTIAL_LOOKUP_TIMEOUT:?}"
-                ),
-            })?
-            .map_err(|error| {
-                // The chain reports only its last provider's failure (often instance metadata),
-                // which misleads more than it helps: name the places searched instead.
-                tracing::debug!(
-                    "credential chain: {}",
-                    crate::sdk_error::source_chain(&error)
-                );
-                Error::Credentials {
-                    message: "none in the environment, ~/.aws profiles, SSO, container or \
-                              instance metadata"
-                        .into(),
-                }
-            })?;
-    let source = describe_source(&credentials);
-    Ok(base(
-        Auth::Keys {
-            access_key_id: credentials.access_key_id().to_string(),
-            secret_access_key: credentials.secret_access_key().to_string(),
-            session_token: credentials.session_token().map(str::to_string),
-        },
-        source,
-    ))
-}
-
-/// Names the provider that produced the credentials, from the features the chain records.
-fn describe_source(credentials: &aws_credential_types::Credentials) -> String {
-    let features = credentials
-        .get_property::<Vec<AwsCredentialFeature>>()
-        .cloned()
-        .unwrap_or_default();
-    let profile = std::env::var("AWS_PROFILE").unwrap_or_else(|_| "default".into());
-    let described = features.iter().rev().find_map(|feature| {
-        Some(match feature {
-            AwsCredentialFeature::CredentialsEnvVars => {
-                "environment variables (AWS_ACCESS_KEY_ID)".to_string()
-            }
-            AwsCredentialFeature::CredentialsSso | AwsCredentialFeature::CredentialsProfileSso => {
-                format!("SSO via profile {profile}")
-            }
-            AwsCredentialFeature::CredentialsProfile
-            | AwsCredentialFeature::CredentialsProfileSourceProfile
-            | AwsCredentialFeature::CredentialsProfileNamedProvider => format!("profile {profile}"),
-            AwsCredentialFeature::CredentialsProfileProcess
-            | AwsCredentialFeature::CredentialsProcess => {
-                format!("credential_process of profile {profile}")
-            }
-            AwsCredentialFeature::CredentialsStsAssumeRole => {
-                format!("assumed role (profile {profile})")
-            }
-            AwsCredentialFeature::CredentialsEnvVarsStsWebIdToken
-            | AwsCredentialFeature::CredentialsProfileStsWebIdToken
-            | AwsCredentialFeature::CredentialsStsAssumeRoleWebId => {
-                "web identity token".to_string()
-            }
-            AwsCredentialFeature::CredentialsHttp => "container credentials endpoint".to_string(),
-            AwsCredentialFeature::CredentialsImds => "instance metadata (IMDS)".to_string(),
-            AwsCredentialFeature::CredentialsLogin
-            | AwsCredentialFeature::CredentialsProfileLogin => {
-                format!("aws login (profile {profile})")
-            }
-            _ => return None,
-        })
-    });
-    let key = credentials.access_key_id();
-    described.unwrap_or_else(|| "the AWS credential chain".to_string())
-        + &format!(" ({}…)", key.get(..8).unwrap_or(key))
-}
-
-fn env_nonempty(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+    })
 }

@@ -1,20 +1,13 @@
 //! Converse: one request, one reply (also behind `ask`, `send_raw` and `chat`).
 
-use std::time::Instant;
-
-use aws_sdk_bedrockruntime::operation::RequestId;
-use aws_sdk_bedrockruntime::operation::converse::ConverseOutput;
-use aws_sdk_bedrockruntime::types::ConverseOutput as OutputUnion;
 use serde_json::{Value, json};
 
 use crate::backend::Bedrock;
 use crate::conversation::Conversation;
 use crate::error::{Error, Result};
-use crate::message::Block;
-use crate::reply::{Reply, Usage};
+use crate::reply::Reply;
 use crate::request::Request;
-use crate::runtime::block_on;
-use crate::wire::{blocks_from_sdk, parts, text_and_reasoning, tokens, with_parts};
+use crate::session::wait;
 
 impl Bedrock {
     /// Sends a Converse request and waits for the whole answer.
@@ -34,23 +27,15 @@ impl Bedrock {
     /// # Ok(()) }
     /// ```
     pub fn send(&self, model: &str, request: &Request) -> Result<Reply> {
-        block_on(self.send_async(model, request))?
+        wait(self.send_async(model, request))
     }
 
     /// [`send`](Self::send) for async code.
     pub async fn send_async(&self, model: &str, request: &Request) -> Result<Reply> {
-        let prepared = self.prepare(model, request)?;
-        let started = Instant::now();
-        let request = &prepared.request;
-        let (id, output) = self
-            .with_profile_retry(&prepared.id, |id| async move {
-                self.converse_once(&id, request).await
-            })
-            .await?;
-        let mut reply = reply_from_output(&id, &output);
-        reply.latency = started.elapsed();
-        self.finish_reply(&mut reply, prepared.adjustments);
-        Ok(reply)
+        self.model_call(model, request, |id, request| {
+            self.session.converse(self.call(&id), request)
+        })
+        .await
     }
 
     /// Sends one prompt with default settings.
@@ -81,7 +66,7 @@ impl Bedrock {
     /// # Ok(()) }
     /// ```
     pub fn send_raw(&self, model: &str, request: &Request) -> Result<Value> {
-        block_on(self.send_raw_async(model, request))?
+        wait(self.send_raw_async(model, request))
     }
 
     /// [`send_raw`](Self::send_raw) for async code.
@@ -111,7 +96,7 @@ impl Bedrock {
     /// # Ok(()) }
     /// ```
     pub fn chat(&self, conversation: &mut Conversation) -> Result<Reply> {
-        block_on(self.chat_async(conversation))?
+        wait(self.chat_async(conversation))
     }
 
     /// [`chat`](Self::chat) for async code.
@@ -124,41 +109,5 @@ impl Bedrock {
             .await?;
         conversation.push(reply.to_message());
         Ok(reply)
-    }
-
-    /// One Converse call (the profile retry is the caller's).
-    async fn converse_once(&self, id: &str, request: &Request) -> Result<ConverseOutput> {
-        with_parts!(self.sdk_client().converse(), id, parts(request)?)
-            .send()
-            .await
-            .map_err(|error| self.map_error(id, error))
-    }
-}
-
-/// Builds a reply from a Converse output (latency and adjustments are filled by the caller).
-fn reply_from_output(id: &str, output: &ConverseOutput) -> Reply {
-    let content: Vec<Block> = match &output.output {
-        Some(OutputUnion::Message(message)) => blocks_from_sdk(&message.content),
-        _ => Vec::new(),
-    };
-    let (text, reasoning) = text_and_reasoning(&content);
-    let usage = output
-        .usage
-        .as_ref()
-        .map(|u| Usage {
-            input: tokens(u.input_tokens),
-            output: tokens(u.output_tokens),
-            total: tokens(u.total_tokens),
-        })
-        .unwrap_or_default();
-    Reply {
-        text,
-        reasoning,
-        stop_reason: output.stop_reason.as_str().to_string(),
-        usage,
-        model_id: id.to_string(),
-        request_id: output.request_id().map(str::to_string),
-        content,
-        ..Reply::default()
     }
 }

@@ -4,6 +4,9 @@ use std::time::Duration;
 
 use crate::reply::Reply;
 
+/// The SDK's error behind an [`Error`], reachable as its [`source`](std::error::Error::source).
+pub type SdkError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 /// The result type of every fallible call in this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -26,6 +29,10 @@ pub enum Error {
         model: String,
         /// Bedrock's message.
         message: String,
+        /// Bedrock's request id, to quote to AWS support (when the call reached Bedrock).
+        request_id: Option<String>,
+        /// The SDK's own error, when the SDK reported one.
+        source: Option<SdkError>,
     },
 
     /// The bare model id cannot be invoked on demand and no inference profile fits this region.
@@ -42,6 +49,10 @@ pub enum Error {
         region: String,
         /// Bedrock's message.
         message: String,
+        /// Bedrock's request id, to quote to AWS support (when the call reached Bedrock).
+        request_id: Option<String>,
+        /// The SDK's own error, when the SDK reported one.
+        source: Option<SdkError>,
     },
 
     /// The name is neither a catalog model nor something shaped like a model id.
@@ -68,6 +79,10 @@ pub enum Error {
         attempts: u32,
         /// Bedrock's message.
         message: String,
+        /// Bedrock's request id, to quote to AWS support (when the call reached Bedrock).
+        request_id: Option<String>,
+        /// The SDK's own error, when the SDK reported one.
+        source: Option<SdkError>,
     },
 
     /// Bedrock rejected the request (`ValidationException`): its message says why.
@@ -77,6 +92,10 @@ pub enum Error {
         model: String,
         /// Bedrock's message.
         message: String,
+        /// Bedrock's request id, to quote to AWS support (when the call reached Bedrock).
+        request_id: Option<String>,
+        /// The SDK's own error, when the SDK reported one.
+        source: Option<SdkError>,
     },
 
     /// The model does not exist in this region, or is legacy for this account.
@@ -91,6 +110,10 @@ pub enum Error {
         region: String,
         /// Bedrock's message.
         message: String,
+        /// Bedrock's request id, to quote to AWS support (when the call reached Bedrock).
+        request_id: Option<String>,
+        /// The SDK's own error, when the SDK reported one.
+        source: Option<SdkError>,
     },
 
     /// The model has reached its end of life: Bedrock no longer serves it, in any region.
@@ -108,6 +131,10 @@ pub enum Error {
         replacement: Option<String>,
         /// Bedrock's message.
         message: String,
+        /// Bedrock's request id, to quote to AWS support (when the call reached Bedrock).
+        request_id: Option<String>,
+        /// The SDK's own error, when the SDK reported one.
+        source: Option<SdkError>,
     },
 
     /// The model is Legacy and this account has not used it recently, so Bedrock refuses it.
@@ -126,6 +153,10 @@ pub enum Error {
         replacement: Option<String>,
         /// Bedrock's message.
         message: String,
+        /// Bedrock's request id, to quote to AWS support (when the call reached Bedrock).
+        request_id: Option<String>,
+        /// The SDK's own error, when the SDK reported one.
+        source: Option<SdkError>,
     },
 
     /// A call, a connection or a stream took longer than allowed.
@@ -135,6 +166,10 @@ pub enum Error {
         what: String,
         /// The limit that was reached.
         after: Duration,
+        /// Bedrock's request id, to quote to AWS support (when the call reached Bedrock).
+        request_id: Option<String>,
+        /// The SDK's own error, when the SDK reported one.
+        source: Option<SdkError>,
     },
 
     /// Nothing answered at the endpoint.
@@ -147,6 +182,10 @@ pub enum Error {
         endpoint: String,
         /// What the connection attempt reported.
         message: String,
+        /// Bedrock's request id, to quote to AWS support (when the call reached Bedrock).
+        request_id: Option<String>,
+        /// The SDK's own error, when the SDK reported one.
+        source: Option<SdkError>,
     },
 
     /// A stream broke after it started; `partial` holds everything received before the break.
@@ -171,6 +210,30 @@ pub enum Error {
         code: String,
         /// Bedrock's message.
         message: String,
+        /// Bedrock's request id, to quote to AWS support (when the call reached Bedrock).
+        request_id: Option<String>,
+        /// The SDK's own error, when the SDK reported one.
+        source: Option<SdkError>,
+    },
+
+    /// Bedrock refused the credentials as expired (`ExpiredTokenException`). The session's
+    /// credentials come from the SDK's chain, which refreshes those it can; keys given as fixed
+    /// strings (environment variables, `at_endpoint`) cannot be refreshed.
+    #[error(
+        "the credentials signing calls to {model} have expired: {message} Keys from the \
+         environment or given as strings cannot refresh: sign in again (`aws sso login`, \
+         `aws login`) or use a profile, SSO, container or instance role, whose credentials the \
+         session refreshes before they expire"
+    )]
+    ExpiredCredentials {
+        /// The model id that was called.
+        model: String,
+        /// Bedrock's message.
+        message: String,
+        /// Bedrock's request id, to quote to AWS support (when the call reached Bedrock).
+        request_id: Option<String>,
+        /// The SDK's own error, when the SDK reported one.
+        source: Option<SdkError>,
     },
 
     /// No AWS credentials were found for the AWS backend.
@@ -204,6 +267,10 @@ pub enum Error {
         model: String,
         /// What was wrong with it.
         message: String,
+        /// Bedrock's request id, to quote to AWS support (when the call reached Bedrock).
+        request_id: Option<String>,
+        /// The SDK's own error, when the SDK reported one.
+        source: Option<SdkError>,
     },
 
     /// A local operation failed (building the async runtime, a temporary directory, a process).
@@ -237,6 +304,7 @@ impl Error {
     pub fn code(&self) -> Option<&str> {
         match self {
             Error::AccessDenied { .. } => Some("AccessDeniedException"),
+            Error::ExpiredCredentials { .. } => Some("ExpiredTokenException"),
             Error::OnDemandNotSupported { .. } | Error::Validation { .. } => {
                 Some("ValidationException")
             }
@@ -254,6 +322,7 @@ impl Error {
     pub fn message(&self) -> Option<&str> {
         match self {
             Error::AccessDenied { message, .. }
+            | Error::ExpiredCredentials { message, .. }
             | Error::OnDemandNotSupported { message, .. }
             | Error::Throttled { message, .. }
             | Error::Validation { message, .. }
@@ -272,6 +341,74 @@ impl Error {
             Error::StreamInterrupted { partial, .. } => Some(partial),
             _ => None,
         }
+    }
+
+    /// Bedrock's request id for a call that reached Bedrock (also for an interrupted stream):
+    /// quote it to AWS support.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::AccessDenied { request_id, .. }
+            | Error::ExpiredCredentials { request_id, .. }
+            | Error::OnDemandNotSupported { request_id, .. }
+            | Error::Throttled { request_id, .. }
+            | Error::Validation { request_id, .. }
+            | Error::ModelNotFound { request_id, .. }
+            | Error::EndOfLife { request_id, .. }
+            | Error::Legacy { request_id, .. }
+            | Error::Timeout { request_id, .. }
+            | Error::EndpointUnreachable { request_id, .. }
+            | Error::Service { request_id, .. }
+            | Error::UnexpectedResponse { request_id, .. } => request_id.as_deref(),
+            Error::StreamInterrupted { partial, .. } => partial.request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The same error with the request id and the SDK error of the call that produced it.
+    pub(crate) fn with_call(mut self, id: Option<String>, sdk: Option<SdkError>) -> Self {
+        match &mut self {
+            Error::AccessDenied {
+                request_id, source, ..
+            }
+            | Error::ExpiredCredentials {
+                request_id, source, ..
+            }
+            | Error::OnDemandNotSupported {
+                request_id, source, ..
+            }
+            | Error::Throttled {
+                request_id, source, ..
+            }
+            | Error::Validation {
+                request_id, source, ..
+            }
+            | Error::ModelNotFound {
+                request_id, source, ..
+            }
+            | Error::EndOfLife {
+                request_id, source, ..
+            }
+            | Error::Legacy {
+                request_id, source, ..
+            }
+            | Error::Timeout {
+                request_id, source, ..
+            }
+            | Error::EndpointUnreachable {
+                request_id, source, ..
+            }
+            | Error::Service {
+                request_id, source, ..
+            }
+            | Error::UnexpectedResponse {
+                request_id, source, ..
+            } => {
+                *request_id = id;
+                *source = sdk;
+            }
+            _ => {}
+        }
+        self
     }
 
     pub(crate) fn invalid(message: impl Into<String>) -> Self {
@@ -298,6 +435,8 @@ mod tests {
         let error = Error::AccessDenied {
             model: "m".into(),
             message: "You don't have access to the model with the specified model ID.".into(),
+            request_id: None,
+            source: None,
         };
         let text = error.to_string();
         assert!(text.contains("Model access"), "{text}");
@@ -311,6 +450,8 @@ mod tests {
             since: bedrock_catalog::parse_date("2026-06-19").ok(),
             replacement: Some("Claude Haiku 4.5".into()),
             message: bedrock_catalog::messages::END_OF_LIFE.into(),
+            request_id: None,
+            source: None,
         };
         let text = error.to_string();
         assert!(
@@ -336,6 +477,8 @@ mod tests {
             since: bedrock_catalog::parse_date("2025-12-19").ok(),
             replacement: None,
             message: bedrock_catalog::messages::LEGACY_NOT_RECENTLY_USED.into(),
+            request_id: None,
+            source: None,
         };
         let text = error.to_string();
         assert!(text.contains("is Legacy since 2025-12-19"), "{text}");

@@ -2,9 +2,10 @@
 //! APIs, against AWS or an in-process local endpoint.
 //!
 //! Every call a notebook makes is a plain blocking method with concrete types: no `.await`, no
-//! generics over SDK types. A [`Bedrock`] handle holds plain data (region, endpoint, resolved
-//! credentials, settings) and builds a short-lived runtime and SDK client inside each call, so
-//! it keeps working from any later cell. The `_async` twins serve scripts and tests.
+//! generics over SDK types. A [`Bedrock`] handle owns a session: one worker thread with one
+//! runtime and one SDK client, so connections are reused and credentials refresh for as long as
+//! the handle lives, while every call hands the worker plain data and gets plain data back (a
+//! notebook cell never runs async code of its own). The `_async` twins serve scripts and tests.
 //!
 //! # Connecting
 //!
@@ -84,8 +85,8 @@
 #![warn(missing_docs)]
 
 mod backend;
+mod call;
 mod catalog;
-mod client;
 pub mod code;
 mod compare;
 mod connect;
@@ -95,11 +96,10 @@ pub mod display;
 mod error;
 mod invoke;
 mod message;
-mod model_call;
 mod reply;
 mod request;
-mod runtime;
 mod sdk_error;
+mod session;
 mod settings;
 mod stream;
 pub mod tools;
@@ -117,7 +117,7 @@ pub use catalog::{
 pub use compare::{CompareEntry, Comparison};
 pub use connect::BACKEND_ENV;
 pub use conversation::Conversation;
-pub use error::{Error, Result};
+pub use error::{Error, Result, SdkError};
 pub use invoke::native_body;
 pub use message::{Block, Message, Role, ToolResult, ToolStatus, ToolUse};
 pub use reply::{Reply, Usage};

@@ -1,105 +1,153 @@
-//! Turning the SDK's errors into [`Error`] with Bedrock's code and message kept.
+//! Turning the SDK's errors into [`Error`] with Bedrock's code, message and request id kept,
+//! and the SDK's error itself as the source.
 
 use aws_sdk_bedrockruntime::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_bedrockruntime::operation::RequestId;
+use aws_sdk_bedrockruntime::types::error::ConverseStreamOutputError;
 
 use bedrock_catalog::messages::{is_end_of_life, is_legacy_refusal, is_on_demand_refusal};
 
-use crate::backend::Bedrock;
 use crate::error::Error;
+use crate::settings::Settings;
 
-impl Bedrock {
-    /// Maps any SDK error of a call to `model` to an actionable [`Error`].
-    pub(crate) fn map_error<E, R>(&self, model: &str, error: SdkError<E, R>) -> Error
-    where
-        E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug + 'static,
-    {
-        let code = error.code().map(str::to_string);
-        let message = error.message().map(str::to_string);
-        let full = source_chain(&error);
-        match error {
-            SdkError::ServiceError(_) => {
-                let code = code.unwrap_or_else(|| "Unknown".into());
-                let message = message.unwrap_or_default();
-                self.error_for_code(model, &code, message)
-            }
-            SdkError::TimeoutError(_) => Error::Timeout {
-                what: format!("the call to {model}"),
-                after: self.settings.operation_timeout,
-            },
-            SdkError::DispatchFailure(failure) => {
-                if failure.is_timeout() {
-                    Error::Timeout {
-                        what: format!("connecting to {}", self.endpoint_label()),
-                        after: self.settings.connect_timeout,
-                    }
-                } else {
-                    Error::EndpointUnreachable {
-                        endpoint: self.endpoint_label(),
-                        message: full,
-                    }
-                }
-            }
-            SdkError::ResponseError(response) => Error::UnexpectedResponse {
-                model: model.to_string(),
-                message: format!("{:?}", response.raw()).chars().take(500).collect(),
-            },
-            SdkError::ConstructionFailure(_) => Error::invalid(full),
-            _ => Error::Service {
-                model: model.to_string(),
-                code: code.unwrap_or_else(|| "Unknown".into()),
-                message: full,
-            },
+/// What an error message names besides the model: where the call went and its limits.
+pub(crate) struct ErrorScope<'a> {
+    /// The session region.
+    pub region: &'a str,
+    /// The endpoint URL.
+    pub endpoint: &'a str,
+    /// The settings of the call.
+    pub settings: &'a Settings,
+}
+
+/// Maps any SDK error of a call to `model` to an actionable [`Error`].
+pub(crate) fn map_sdk_error<E, R>(
+    scope: &ErrorScope<'_>,
+    model: &str,
+    error: SdkError<E, R>,
+) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+    SdkError<E, R>: RequestId,
+{
+    let code = error.code().map(str::to_string);
+    let message = error.message().map(str::to_string);
+    let request_id = error.request_id().map(str::to_string);
+    let full = source_chain(&error);
+    let mapped = match &error {
+        SdkError::ServiceError(_) => error_for_code(
+            scope,
+            model,
+            code.as_deref().unwrap_or("Unknown"),
+            message.unwrap_or_default(),
+        ),
+        SdkError::TimeoutError(_) => timeout(format!("the call to {model}"), scope, false),
+        SdkError::DispatchFailure(failure) if failure.is_timeout() => {
+            timeout(format!("connecting to {}", scope.endpoint), scope, true)
         }
-    }
+        SdkError::DispatchFailure(_) => Error::EndpointUnreachable {
+            endpoint: scope.endpoint.to_string(),
+            message: full,
+            request_id: None,
+            source: None,
+        },
+        SdkError::ResponseError(response) => Error::UnexpectedResponse {
+            model: model.to_string(),
+            message: format!("{:?}", response.raw()).chars().take(500).collect(),
+            request_id: None,
+            source: None,
+        },
+        SdkError::ConstructionFailure(_) => return Error::invalid(full),
+        _ => Error::Service {
+            model: model.to_string(),
+            code: code.unwrap_or_else(|| "Unknown".into()),
+            message: full,
+            request_id: None,
+            source: None,
+        },
+    };
+    mapped.with_call(request_id, Some(Box::new(error)))
+}
 
-    /// Maps an AWS error code and message.
-    pub(crate) fn error_for_code(&self, model: &str, code: &str, message: String) -> Error {
-        let model = model.to_string();
-        match code {
-            "AccessDeniedException" => Error::AccessDenied { model, message },
-            "ValidationException" if is_on_demand_refusal(&message) => {
-                Error::OnDemandNotSupported {
-                    model,
-                    region: self.region.clone(),
-                    message,
-                }
-            }
-            "ValidationException" => Error::Validation { model, message },
-            "ResourceNotFoundException"
-                if is_end_of_life(&message) || is_legacy_refusal(&message) =>
-            {
-                retirement(model, message)
-            }
-            "ResourceNotFoundException" => Error::ModelNotFound {
-                model,
-                region: self.region.clone(),
-                message,
-            },
-            "ThrottlingException" | "ModelNotReadyException" | "ServiceUnavailableException" => {
-                Error::Throttled {
-                    model,
-                    code: code.to_string(),
-                    attempts: self.settings.max_attempts,
-                    message,
-                }
-            }
-            "ModelTimeoutException" => Error::Timeout {
-                what: format!("model {model} ({message})"),
-                after: self.settings.operation_timeout,
-            },
-            _ => Error::Service {
+fn timeout(what: String, scope: &ErrorScope<'_>, connecting: bool) -> Error {
+    Error::Timeout {
+        what,
+        after: if connecting {
+            scope.settings.connect_timeout
+        } else {
+            scope.settings.operation_timeout
+        },
+        request_id: None,
+        source: None,
+    }
+}
+
+/// Maps an AWS error code and message.
+fn error_for_code(scope: &ErrorScope<'_>, model: &str, code: &str, message: String) -> Error {
+    let model = model.to_string();
+    let (request_id, source) = (None, None);
+    match code {
+        "AccessDeniedException" => Error::AccessDenied {
+            model,
+            message,
+            request_id,
+            source,
+        },
+        // Bedrock's code for a refused expired session token (boto3 and the Rust SDK both
+        // surface it as the error code).
+        "ExpiredTokenException" | "ExpiredToken" => Error::ExpiredCredentials {
+            model,
+            message,
+            request_id,
+            source,
+        },
+        "ValidationException" if is_on_demand_refusal(&message) => Error::OnDemandNotSupported {
+            model,
+            region: scope.region.to_string(),
+            message,
+            request_id,
+            source,
+        },
+        "ValidationException" => Error::Validation {
+            model,
+            message,
+            request_id,
+            source,
+        },
+        "ResourceNotFoundException" if is_end_of_life(&message) || is_legacy_refusal(&message) => {
+            retirement(model, message)
+        }
+        "ResourceNotFoundException" => Error::ModelNotFound {
+            model,
+            region: scope.region.to_string(),
+            message,
+            request_id,
+            source,
+        },
+        "ThrottlingException" | "ModelNotReadyException" | "ServiceUnavailableException" => {
+            Error::Throttled {
                 model,
                 code: code.to_string(),
+                attempts: scope.settings.max_attempts,
                 message,
-            },
+                request_id,
+                source,
+            }
         }
-    }
-
-    pub(crate) fn endpoint_label(&self) -> String {
-        self.endpoint
-            .clone()
-            .unwrap_or_else(|| format!("https://bedrock-runtime.{}.amazonaws.com", self.region))
+        "ModelTimeoutException" => Error::Timeout {
+            what: format!("model {model} ({message})"),
+            after: scope.settings.operation_timeout,
+            request_id,
+            source,
+        },
+        _ => Error::Service {
+            model,
+            code: code.to_string(),
+            message,
+            request_id,
+            source,
+        },
     }
 }
 
@@ -113,6 +161,8 @@ fn retirement(model: String, message: String) -> Error {
             replacement,
             model,
             message,
+            request_id: None,
+            source: None,
         }
     } else {
         Error::Legacy {
@@ -120,7 +170,38 @@ fn retirement(model: String, message: String) -> Error {
             replacement,
             model,
             message,
+            request_id: None,
+            source: None,
         }
+    }
+}
+
+/// The exception code and message of a failed stream `recv` (stream exceptions carry no
+/// `code()`).
+pub(crate) fn stream_failure<R: std::fmt::Debug>(
+    error: SdkError<ConverseStreamOutputError, R>,
+) -> (String, String) {
+    match &error {
+        SdkError::ServiceError(service) => {
+            let inner = service.err();
+            let code = match inner {
+                ConverseStreamOutputError::ModelStreamErrorException(_) => {
+                    "ModelStreamErrorException"
+                }
+                ConverseStreamOutputError::ThrottlingException(_) => "ThrottlingException",
+                ConverseStreamOutputError::ValidationException(_) => "ValidationException",
+                ConverseStreamOutputError::InternalServerException(_) => "InternalServerException",
+                ConverseStreamOutputError::ServiceUnavailableException(_) => {
+                    "ServiceUnavailableException"
+                }
+                _ => inner.code().unwrap_or("StreamError"),
+            };
+            (
+                code.to_string(),
+                inner.message().unwrap_or("the stream failed").to_string(),
+            )
+        }
+        _ => ("StreamError".to_string(), source_chain(&error)),
     }
 }
 

@@ -5,17 +5,23 @@
 
 use std::collections::HashMap;
 
+use aws_sdk_bedrockruntime::operation::RequestId;
+use aws_sdk_bedrockruntime::operation::converse::ConverseOutput;
 use aws_sdk_bedrockruntime::types::{
-    self as sdk, ContentBlock, ConversationRole, InferenceConfiguration, ReasoningContentBlock,
-    ReasoningTextBlock, SystemContentBlock, ToolConfiguration, ToolInputSchema, ToolResultBlock,
-    ToolResultContentBlock, ToolResultStatus, ToolSpecification, ToolUseBlock,
+    self as sdk, ContentBlock, ContentBlockDelta, ContentBlockStart, ConversationRole,
+    ConverseOutput as OutputUnion, ConverseStreamOutput, InferenceConfiguration,
+    ReasoningContentBlock, ReasoningContentBlockDelta, ReasoningTextBlock, SystemContentBlock,
+    TokenUsage, ToolConfiguration, ToolInputSchema, ToolResultBlock, ToolResultContentBlock,
+    ToolResultStatus, ToolSpecification, ToolUseBlock,
 };
 use aws_smithy_types::{Document, Number};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::message::{Block, Message, Role, ToolStatus, ToolUse};
+use crate::reply::{Reply, Usage};
 use crate::request::{Request, ToolChoice};
+use crate::stream::StreamEvent;
 
 /// JSON → SDK `Document`.
 pub(crate) fn to_document(value: &Value) -> Document {
@@ -257,8 +263,74 @@ pub(crate) fn text_and_reasoning(blocks: &[Block]) -> (String, Option<String>) {
 }
 
 /// An SDK i32 token count as u32 (negative counts never come from Bedrock; they become 0).
-pub(crate) fn tokens(count: i32) -> u32 {
+fn tokens(count: i32) -> u32 {
     u32::try_from(count).unwrap_or(0)
+}
+
+fn usage(usage: &TokenUsage) -> Usage {
+    Usage {
+        input: tokens(usage.input_tokens),
+        output: tokens(usage.output_tokens),
+        total: tokens(usage.total_tokens),
+    }
+}
+
+/// A reply from a Converse output (latency, adjustments and `local` are the caller's).
+pub(crate) fn reply_from_output(id: &str, output: &ConverseOutput) -> Reply {
+    let content: Vec<Block> = match &output.output {
+        Some(OutputUnion::Message(message)) => blocks_from_sdk(&message.content),
+        _ => Vec::new(),
+    };
+    let (text, reasoning) = text_and_reasoning(&content);
+    Reply {
+        text,
+        reasoning,
+        stop_reason: output.stop_reason.as_str().to_string(),
+        usage: output.usage.as_ref().map(usage).unwrap_or_default(),
+        model_id: id.to_string(),
+        request_id: output.request_id().map(str::to_string),
+        content,
+        ..Reply::default()
+    }
+}
+
+/// A ConverseStream event as plain data; `None` for events that carry nothing a reply keeps
+/// (message start, block stop, kinds this crate does not model).
+pub(crate) fn stream_event(event: ConverseStreamOutput) -> Option<StreamEvent> {
+    Some(match event {
+        ConverseStreamOutput::ContentBlockStart(start) => match start.start {
+            Some(ContentBlockStart::ToolUse(tool)) => StreamEvent::ToolStart {
+                index: start.content_block_index,
+                id: tool.tool_use_id,
+                name: tool.name,
+            },
+            _ => return None,
+        },
+        ConverseStreamOutput::ContentBlockDelta(delta) => {
+            let index = delta.content_block_index;
+            match delta.delta? {
+                ContentBlockDelta::Text(text) => StreamEvent::Text { index, text },
+                ContentBlockDelta::ReasoningContent(ReasoningContentBlockDelta::Text(text)) => {
+                    StreamEvent::Reasoning { index, text }
+                }
+                ContentBlockDelta::ReasoningContent(ReasoningContentBlockDelta::Signature(
+                    signature,
+                )) => StreamEvent::Signature { index, signature },
+                ContentBlockDelta::ToolUse(tool) => StreamEvent::ToolInput {
+                    index,
+                    input: tool.input,
+                },
+                _ => return None,
+            }
+        }
+        ConverseStreamOutput::MessageStop(stop) => StreamEvent::Stop {
+            reason: stop.stop_reason.as_str().to_string(),
+        },
+        ConverseStreamOutput::Metadata(metadata) => {
+            StreamEvent::Usage(usage(metadata.usage.as_ref()?))
+        }
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

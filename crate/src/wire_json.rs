@@ -17,16 +17,28 @@ use serde_json::{Map, Value};
 use crate::backend::Bedrock;
 use crate::error::{Error, Result};
 use crate::request::Request;
-use crate::runtime::block_on;
-use crate::wire::{parts, with_parts};
+use crate::session::wait;
 
 /// Why the interceptor stops the call: it reached the point of sending, nothing more is wanted.
 const CAPTURED: &str = "bedrock-kit captured the request body; it was not sent";
 
 /// Keeps the body of the request about to be transmitted, then stops the call.
 #[derive(Debug, Default)]
-struct CaptureBody {
+pub(crate) struct CaptureBody {
     body: Arc<Mutex<Option<Vec<u8>>>>,
+}
+
+impl CaptureBody {
+    /// Where the body lands, to read after the call.
+    pub(crate) fn slot(&self) -> Arc<Mutex<Option<Vec<u8>>>> {
+        Arc::clone(&self.body)
+    }
+
+    /// The body captured in `slot`, if the call got that far.
+    pub(crate) fn take(slot: &Mutex<Option<Vec<u8>>>) -> Option<Vec<u8>> {
+        // Only the interceptor writes, once, so a poisoned lock still holds a whole value.
+        slot.lock().unwrap_or_else(PoisonError::into_inner).take()
+    }
 }
 
 impl Intercept for CaptureBody {
@@ -67,30 +79,16 @@ impl Bedrock {
     /// # Ok(()) }
     /// ```
     pub fn to_json(&self, model: &str, request: &Request) -> Result<Value> {
-        block_on(self.to_json_async(model, request))?
+        wait(self.to_json_async(model, request))
     }
 
     /// [`to_json`](Self::to_json) for async code.
     pub async fn to_json_async(&self, model: &str, request: &Request) -> Result<Value> {
         let prepared = self.prepare(model, request)?;
-        let capture = CaptureBody::default();
-        let body = Arc::clone(&capture.body);
-        let outcome = with_parts!(
-            self.sdk_client().converse(),
-            &prepared.id,
-            parts(&prepared.request)?
-        )
-        .customize()
-        .interceptor(capture)
-        .send()
-        .await;
-        let captured = body.lock().unwrap_or_else(PoisonError::into_inner).take();
-        let bytes = match (captured, outcome) {
-            (Some(bytes), _) => bytes,
-            // The SDK refused before serializing (a missing member, say): that is the answer.
-            (None, Err(error)) => return Err(self.map_error(&prepared.id, error)),
-            (None, Ok(_)) => return Err(Error::invalid(CAPTURED_NOTHING)),
-        };
+        let bytes = self
+            .session
+            .capture(self.call(&prepared.id), prepared.input)
+            .await?;
         let body: Map<String, Value> = serde_json::from_slice(&bytes).map_err(|error| {
             Error::invalid(format!(
                 "the SDK's request body is not a JSON object: {error}"
@@ -102,7 +100,3 @@ impl Bedrock {
         Ok(Value::Object(json))
     }
 }
-
-/// Said when the SDK sent nothing through the interceptor, which its design rules out.
-const CAPTURED_NOTHING: &str =
-    "the SDK finished without reaching transmission, so there is no request body to show";

@@ -247,6 +247,7 @@ fn a_stopped_endpoint_is_reported_unreachable() {
         "AKIDEXAMPLE",
         "secret",
     )
+    .expect("handle")
     .with_settings(quick().max_attempts(1));
     let error = bedrock
         .ask("Amazon Nova Micro", "hi")

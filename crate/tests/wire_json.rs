@@ -137,6 +137,7 @@ fn journaled(keep: usize) -> (LocalEndpoint, Bedrock) {
         &keys.access_key_id,
         &keys.secret_access_key,
     )
+    .expect("handle")
     .with_settings(common::quick());
     (endpoint, bedrock)
 }

@@ -12,7 +12,7 @@ use crate::backend::Bedrock;
 use crate::error::{Error, Result};
 use crate::message::{Block, Message, Role, ToolResult, ToolStatus};
 use crate::request::Request;
-use crate::runtime::block_on;
+use crate::session::wait;
 
 /// Why a tool run stopped; every stop reason Bedrock documents has its own variant.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,7 +103,7 @@ impl Bedrock {
     /// # Ok(()) }
     /// ```
     pub fn run_tools(&self, model: &str, request: &Request, tools: &ToolBox) -> Result<ToolRun> {
-        block_on(self.run_tools_async(model, request, tools))?
+        wait(self.run_tools_async(model, request, tools))
     }
 
     /// [`run_tools`](Self::run_tools) for async code.

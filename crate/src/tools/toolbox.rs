@@ -69,13 +69,10 @@ impl ToolBox {
                     self.names().join(", ")
                 ))
             })?;
-        // The default hook would print a panic report for a failure the model is about to be
-        // told about; silence it for the duration of the call and restore it after.
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(|_| {}));
-        let outcome = catch_unwind(AssertUnwindSafe(|| tool.call(input)));
-        std::panic::set_hook(previous);
-        match outcome {
+        // The panic hook is the process's, not this call's: it is left alone (replacing it for
+        // the call raced with every other thread's panics), so the usual panic report is printed
+        // and the model is told the same failure as a tool result.
+        match catch_unwind(AssertUnwindSafe(|| tool.call(input))) {
             Ok(result) => result,
             Err(payload) => {
                 let message = payload

@@ -1,0 +1,218 @@
+//! The worker's one SDK client, the per-call settings laid over it, and the marker that tells a
+//! local endpoint's answer from a model's.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use aws_config::BehaviorVersion;
+use aws_credential_types::credential_feature::AwsCredentialFeature;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_sdk_bedrockruntime::config::{
+    Builder, ConfigBag, Credentials, Region, RuntimeComponents, Token, retry::RetryConfig,
+    timeout::TimeoutConfig,
+};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextRef;
+use aws_smithy_types::retry::RetryMode as SdkRetryMode;
+use bedrock_catalog::messages::LOCAL_ANSWER_HEADER;
+
+use super::worker::{Connected, Setup};
+use crate::error::Result;
+use crate::settings::{RetryMode, Settings};
+
+/// The region used when the AWS configuration names none.
+const FALLBACK_REGION: &str = "us-east-1";
+
+/// What every job of a worker shares: the client, and what error messages name.
+pub(crate) struct Scope {
+    /// The session-long client: one connection pool, one identity cache.
+    pub client: aws_sdk_bedrockruntime::Client,
+    /// The region the client signs for.
+    pub region: String,
+    /// The endpoint URL as errors name it.
+    pub endpoint_label: String,
+    /// The chain's credential provider (AWS only), for the connect-time probe.
+    pub credentials: Option<SharedCredentialsProvider>,
+}
+
+/// Builds the client for `setup`; for AWS this reads the shared config files and environment.
+pub(super) async fn open(setup: Setup) -> Result<(Scope, Connected)> {
+    match setup {
+        Setup::Aws => open_aws().await,
+        Setup::Fixed {
+            region,
+            endpoint,
+            keys,
+        } => {
+            let config = aws_sdk_bedrockruntime::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(Region::new(region.clone()))
+                .endpoint_url(endpoint.clone())
+                .credentials_provider(Credentials::new(
+                    keys.access_key_id,
+                    keys.secret_access_key,
+                    keys.session_token,
+                    None,
+                    "bedrock-kit",
+                ))
+                .build();
+            let scope = Scope {
+                client: aws_sdk_bedrockruntime::Client::from_conf(config),
+                region: region.clone(),
+                endpoint_label: endpoint.clone(),
+                credentials: None,
+            };
+            let connected = Connected {
+                region,
+                region_defaulted: false,
+                endpoint: Some(endpoint),
+                bearer: false,
+            };
+            Ok((scope, connected))
+        }
+    }
+}
+
+async fn open_aws() -> Result<(Scope, Connected)> {
+    let sdk_config = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    let mut builder = Builder::from(&sdk_config);
+    let (region, region_defaulted) = match sdk_config.region() {
+        Some(region) => (region.to_string(), false),
+        None => {
+            builder = builder.region(Region::new(FALLBACK_REGION));
+            (FALLBACK_REGION.to_string(), true)
+        }
+    };
+    let endpoint = env_nonempty("AWS_ENDPOINT_URL_BEDROCK_RUNTIME")
+        .or_else(|| env_nonempty("AWS_ENDPOINT_URL"))
+        .or_else(|| sdk_config.endpoint_url().map(str::to_string));
+    if let Some(endpoint) = &endpoint {
+        builder = builder.endpoint_url(endpoint.clone());
+    }
+    let bearer = env_nonempty("AWS_BEARER_TOKEN_BEDROCK");
+    if let Some(token) = &bearer {
+        builder = builder
+            .bearer_token(Token::new(token.clone(), None))
+            .auth_scheme_preference([
+                aws_smithy_runtime_api::client::auth::http::HTTP_BEARER_AUTH_SCHEME_ID,
+            ]);
+    }
+    let endpoint_label = endpoint
+        .clone()
+        .unwrap_or_else(|| format!("https://bedrock-runtime.{region}.amazonaws.com"));
+    let scope = Scope {
+        client: aws_sdk_bedrockruntime::Client::from_conf(builder.build()),
+        region: region.clone(),
+        endpoint_label,
+        credentials: sdk_config.credentials_provider(),
+    };
+    let connected = Connected {
+        region,
+        region_defaulted,
+        endpoint,
+        bearer: bearer.is_some(),
+    };
+    Ok((scope, connected))
+}
+
+/// The handle's settings as an override of one call's config: the client is shared, the
+/// settings belong to the handle (or clone) that made the call.
+pub(super) fn call_config(settings: &Settings) -> Builder {
+    let mode = match settings.retry_mode {
+        RetryMode::Standard => SdkRetryMode::Standard,
+        RetryMode::Adaptive => SdkRetryMode::Adaptive,
+    };
+    let retry = RetryConfig::standard()
+        .with_retry_mode(mode)
+        .with_max_attempts(settings.max_attempts)
+        .with_initial_backoff(settings.initial_backoff);
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(settings.connect_timeout)
+        .operation_timeout(settings.operation_timeout)
+        .build();
+    aws_sdk_bedrockruntime::Config::builder()
+        .retry_config(retry)
+        .timeout_config(timeouts)
+}
+
+/// Notes whether an answer carried the local endpoint's marker header.
+#[derive(Debug, Default)]
+pub(super) struct AnswerMarker {
+    local: Arc<AtomicBool>,
+}
+
+impl AnswerMarker {
+    /// A handle on the flag, to read after the call.
+    pub(super) fn flag(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.local)
+    }
+}
+
+impl Intercept for AnswerMarker {
+    fn name(&self) -> &'static str {
+        "bedrock-kit AnswerMarker"
+    }
+
+    fn read_after_transmit(
+        &self,
+        context: &BeforeDeserializationInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> std::result::Result<(), BoxError> {
+        let (name, value) = LOCAL_ANSWER_HEADER;
+        let marked = context.response().headers().get(name) == Some(value);
+        // The last attempt's answer is the one the call returns.
+        self.local.store(marked, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// Names the provider that produced the credentials, from the features the chain records, and
+/// the first characters of the key id (never the secret).
+pub(super) fn describe_source(credentials: &Credentials) -> String {
+    let features = credentials
+        .get_property::<Vec<AwsCredentialFeature>>()
+        .cloned()
+        .unwrap_or_default();
+    let profile = std::env::var("AWS_PROFILE").unwrap_or_else(|_| "default".into());
+    let has = |wanted: &[AwsCredentialFeature]| features.iter().any(|f| wanted.contains(f));
+    // The chain records every provider that took part (a profile that runs a process records
+    // both), so the most specific one names the source.
+    use AwsCredentialFeature as F;
+    let described = if has(&[F::CredentialsSso, F::CredentialsProfileSso]) {
+        format!("SSO via profile {profile}")
+    } else if has(&[F::CredentialsProfileProcess, F::CredentialsProcess]) {
+        format!("credential_process of profile {profile}")
+    } else if has(&[
+        F::CredentialsEnvVarsStsWebIdToken,
+        F::CredentialsProfileStsWebIdToken,
+        F::CredentialsStsAssumeRoleWebId,
+    ]) {
+        "web identity token".to_string()
+    } else if has(&[F::CredentialsStsAssumeRole]) {
+        format!("assumed role (profile {profile})")
+    } else if has(&[F::CredentialsLogin, F::CredentialsProfileLogin]) {
+        format!("aws login (profile {profile})")
+    } else if has(&[F::CredentialsHttp]) {
+        "container credentials endpoint".to_string()
+    } else if has(&[F::CredentialsImds]) {
+        "instance metadata (IMDS)".to_string()
+    } else if has(&[F::CredentialsEnvVars]) {
+        "environment variables (AWS_ACCESS_KEY_ID)".to_string()
+    } else if has(&[
+        F::CredentialsProfile,
+        F::CredentialsProfileSourceProfile,
+        F::CredentialsProfileNamedProvider,
+    ]) {
+        format!("profile {profile}")
+    } else {
+        "the AWS credential chain".to_string()
+    };
+    let key = credentials.access_key_id();
+    described + &format!(" ({}…)", key.get(..8).unwrap_or(key))
+}
+
+fn env_nonempty(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
