@@ -188,6 +188,125 @@ fn access_denied_explains_model_access() {
 }
 
 #[test]
+fn a_refused_call_keeps_bedrock_s_request_id_and_the_sdk_error_as_source() {
+    let endpoint = bedrock_local::start(common::config().keep_requests(0)).expect("endpoint");
+    let keys = endpoint.credentials();
+    let bedrock = bedrock_kit::Bedrock::at_endpoint(
+        &endpoint.endpoint_url(),
+        endpoint.region(),
+        &keys.access_key_id,
+        &keys.secret_access_key,
+    )
+    .expect("handle")
+    .with_settings(quick());
+    let error = bedrock
+        .ask("Amazon Nova Micro", &Demo::AccessDenied.marker())
+        .expect_err("denied");
+    let request_id = error.request_id().expect("a request id");
+    assert_eq!(request_id.len(), 36, "{request_id}");
+    let source = std::error::Error::source(&error).expect("the SDK error as source");
+    let sdk = source
+        .downcast_ref::<aws_sdk_bedrockruntime::error::SdkError<
+            aws_sdk_bedrockruntime::operation::converse::ConverseError,
+            aws_smithy_runtime_api::http::Response,
+        >>()
+        .expect("an SdkError of Converse");
+    assert_eq!(
+        aws_sdk_bedrockruntime::error::ProvideErrorMetadata::code(sdk),
+        Some("AccessDeniedException")
+    );
+}
+
+#[test]
+fn an_expired_key_is_explained_as_expired_credentials() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("keys.json");
+    std::fs::write(
+        &file,
+        r#"{"credentials": [{"AccessKeyId": "ASIAEXPIRED000000001", "SecretAccessKey": "old-secret",
+            "Expiration": "2020-01-01T00:00:00Z"}]}"#,
+    )
+    .expect("keys file");
+    let config = common::config()
+        .credentials_file(&file)
+        .expect("credentials file");
+    let endpoint = bedrock_local::start(config).expect("endpoint");
+    let bedrock = bedrock_kit::Bedrock::at_endpoint(
+        &endpoint.endpoint_url(),
+        endpoint.region(),
+        "ASIAEXPIRED000000001",
+        "old-secret",
+    )
+    .expect("handle")
+    .with_settings(quick());
+    let error = bedrock.ask("Amazon Nova Micro", "hi").expect_err("expired");
+    assert!(
+        matches!(error, Error::ExpiredCredentials { .. }),
+        "{error:?}"
+    );
+    assert_eq!(error.code(), Some("ExpiredTokenException"));
+    assert_eq!(
+        error.message(),
+        Some("The security token included in the request is expired")
+    );
+    let text = error.to_string();
+    assert!(text.contains("cannot refresh"), "{text}");
+    assert!(text.contains("aws sso login"), "{text}");
+}
+
+/// Answers one Converse request with a model's JSON and no local marker, as a proxy in front of
+/// Bedrock would, and returns its URL.
+fn unmarked_endpoint() -> String {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        let (stream, _) = listener.accept().expect("accept");
+        let mut reader = BufReader::new(stream);
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).expect("request line");
+            if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = value.trim().parse().expect("length");
+            }
+            if line == "\r\n" {
+                break;
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).expect("body");
+        let answer = r#"{"output":{"message":{"role":"assistant","content":[{"text":"A model's words."}]}},"stopReason":"end_turn","usage":{"inputTokens":3,"outputTokens":4,"totalTokens":7},"metrics":{"latencyMs":9}}"#;
+        let response = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-amzn-requestid: \
+             11111111-2222-4333-a444-555555555555\r\ncontent-length: {}\r\n\r\n{answer}",
+            answer.len()
+        );
+        reader
+            .get_mut()
+            .write_all(response.as_bytes())
+            .expect("answer");
+    });
+    url
+}
+
+#[test]
+fn an_answer_without_the_local_marker_is_not_shown_as_scripted() {
+    // `Local` only because the handle was given a URL: the answer itself decides.
+    let bedrock =
+        bedrock_kit::Bedrock::at_endpoint(&unmarked_endpoint(), "us-east-1", "AKIDEXAMPLE", "s")
+            .expect("handle")
+            .with_settings(quick().max_attempts(1));
+    let reply = bedrock.ask("Amazon Nova Micro", "hi").expect("answer");
+    assert_eq!(reply.text, "A model's words.");
+    assert!(
+        !reply.local,
+        "an unmarked answer was shown as the local endpoint's"
+    );
+    assert!(!reply.to_string().contains("scripted"), "{reply}");
+}
+
+#[test]
 fn legacy_or_missing_model_is_model_not_found() {
     let error = local()
         .ask("Amazon Nova Micro", &Demo::NotFound.marker())

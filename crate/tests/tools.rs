@@ -261,3 +261,35 @@ fn run_tools_without_tools_is_refused() {
         .expect_err("no tools");
     assert!(error.to_string().contains("at least one tool"));
 }
+
+#[test]
+fn panicking_tools_on_many_threads_leave_the_process_panic_hook_in_place() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static REPORTED: AtomicUsize = AtomicUsize::new(0);
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        REPORTED.fetch_add(1, Ordering::SeqCst);
+        default(info);
+    }));
+    let tools = ToolBox::new().with(Panicky);
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                for _ in 0..10 {
+                    let error = tools.call("divide", json!({"a": 1, "b": 0})).err();
+                    assert!(error.is_some_and(|e| e.message.contains("divide by zero")));
+                }
+            });
+        }
+    });
+    let after_tools = REPORTED.load(Ordering::SeqCst);
+    assert!(
+        after_tools >= 40,
+        "only {after_tools} of 40 tool panics reached the process's hook"
+    );
+    let _ = std::panic::catch_unwind(|| panic!("a panic after the tool calls"));
+    assert!(
+        REPORTED.load(Ordering::SeqCst) > after_tools,
+        "the hook installed before the tool calls no longer runs"
+    );
+}
