@@ -4,9 +4,12 @@
 //! cargo bench -p bedrock-kit --bench overhead
 //! ```
 //! - `converse/bare_sdk`: one SDK client and runtime reused for every call (the floor);
-//! - `converse/kit_send`: `Bedrock::send`, which builds a runtime and client per call (what
-//!   notebooks use, so handles survive across cells);
-//! - `converse/kit_send_async`: the same without the per-call runtime;
+//! - `converse/kit_send`: `Bedrock::send` through the handle's session worker (what notebooks
+//!   use: the calling thread waits, the worker's client sends);
+//! - `converse/kit_send_async`: the same awaited on the caller's runtime;
+//!
+//! This is plain HTTP on loopback, where a new connection costs microseconds; `--bench tls`
+//! measures the same over TLS, with the connections each design opens.
 //! - `compare/workshop_models_300ms`: `compare` over the workshop's 5 current models, each answering in 300 ms.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // a benchmark states expectations

@@ -11,18 +11,50 @@ use aws_sdk_bedrockruntime::config::{
     Builder, ConfigBag, Credentials, Region, RuntimeComponents, Token, retry::RetryConfig,
     timeout::TimeoutConfig,
 };
+use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
 use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextRef;
 use aws_smithy_types::retry::RetryMode as SdkRetryMode;
 use bedrock_catalog::messages::LOCAL_ANSWER_HEADER;
 
 use super::worker::{Connected, Setup};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::settings::{RetryMode, Settings};
 
 /// The region used when the AWS configuration names none.
 const FALLBACK_REGION: &str = "us-east-1";
+
+/// The variable the AWS CLI and boto3 read for extra trusted certificates (a company's TLS
+/// inspection proxy, a test CA); the Rust SDK does not read it, so the session does.
+const CA_BUNDLE_ENV: &str = "AWS_CA_BUNDLE";
+
+/// The SDK's default HTTPS client with the certificates of `AWS_CA_BUNDLE` trusted besides the
+/// system's roots; `None` (the SDK's default client) when the variable is not set.
+fn http_client() -> Result<Option<SharedHttpClient>> {
+    let Some(path) = env_nonempty(CA_BUNDLE_ENV) else {
+        return Ok(None);
+    };
+    let pem = std::fs::read(&path).map_err(|error| {
+        Error::io(
+            format!("cannot read the certificates {CA_BUNDLE_ENV} names ({path})"),
+            error,
+        )
+    })?;
+    let context = TlsContext::builder()
+        .with_trust_store(TrustStore::default().with_pem_certificate(pem))
+        .build()
+        .map_err(|error| Error::invalid(format!("{CA_BUNDLE_ENV}={path}: {error}")))?;
+    Ok(Some(
+        aws_smithy_http_client::Builder::new()
+            .tls_provider(tls::Provider::Rustls(
+                tls::rustls_provider::CryptoMode::AwsLc,
+            ))
+            .tls_context(context)
+            .build_https(),
+    ))
+}
 
 /// What every job of a worker shares: the client, and what error messages name.
 pub(crate) struct Scope {
@@ -45,7 +77,11 @@ pub(super) async fn open(setup: Setup) -> Result<(Scope, Connected)> {
             endpoint,
             keys,
         } => {
-            let config = aws_sdk_bedrockruntime::Config::builder()
+            let mut builder = aws_sdk_bedrockruntime::Config::builder();
+            if let Some(client) = http_client()? {
+                builder = builder.http_client(client);
+            }
+            let config = builder
                 .behavior_version(BehaviorVersion::latest())
                 .region(Region::new(region.clone()))
                 .endpoint_url(endpoint.clone())
@@ -75,7 +111,12 @@ pub(super) async fn open(setup: Setup) -> Result<(Scope, Connected)> {
 }
 
 async fn open_aws() -> Result<(Scope, Connected)> {
-    let sdk_config = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    // The credential providers (SSO, STS, containers) go through the same trust store.
+    if let Some(client) = http_client()? {
+        loader = loader.http_client(client);
+    }
+    let sdk_config = loader.load().await;
     let mut builder = Builder::from(&sdk_config);
     let (region, region_defaulted) = match sdk_config.region() {
         Some(region) => (region.to_string(), false),

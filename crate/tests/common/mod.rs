@@ -5,6 +5,8 @@
 use std::time::Duration;
 
 use bedrock_kit::{Bedrock, Settings};
+
+pub mod tls;
 use bedrock_local::{Config, ScenarioSet};
 
 /// Settings for tests: quick retries, no echo.
