@@ -643,7 +643,8 @@ fn after_an_interrupt_a_fresh_connect_answers_and_nothing_of_the_old_session_is_
         interrupted["metadata"]["workshop_interrupted"], true,
         "the executor did not interrupt the kernel"
     );
-    assert_shows("interrupt", nb, &["Subprocess terminated"])?;
+    // evcxr's own "Subprocess terminated" line may arrive after the executor moved on, so the
+    // restart is judged by its effects below, not by that line.
     assert_shows("fresh", nb, &["backend local", "fresh handle answered"])?;
     assert_shows(
         "left-behind",
