@@ -189,16 +189,7 @@ fn access_denied_explains_model_access() {
 
 #[test]
 fn a_refused_call_keeps_bedrock_s_request_id_and_the_sdk_error_as_source() {
-    let endpoint = bedrock_local::start(common::config().keep_requests(0)).expect("endpoint");
-    let keys = endpoint.credentials();
-    let bedrock = bedrock_kit::Bedrock::at_endpoint(
-        &endpoint.endpoint_url(),
-        endpoint.region(),
-        &keys.access_key_id,
-        &keys.secret_access_key,
-    )
-    .expect("handle")
-    .with_settings(quick());
+    let (_endpoint, bedrock) = common::endpoint_and_handle(common::config());
     let error = bedrock
         .ask("Amazon Nova Micro", &Demo::AccessDenied.marker())
         .expect_err("denied");

@@ -23,17 +23,7 @@ fn serial() -> MutexGuard<'static, ()> {
 
 /// An endpoint and a handle to it.
 fn endpoint_and_handle() -> (LocalEndpoint, Bedrock) {
-    let endpoint = bedrock_local::start(common::config()).expect("endpoint");
-    let keys = endpoint.credentials();
-    let bedrock = Bedrock::at_endpoint(
-        &endpoint.endpoint_url(),
-        endpoint.region(),
-        &keys.access_key_id,
-        &keys.secret_access_key,
-    )
-    .expect("handle")
-    .with_settings(common::quick());
-    (endpoint, bedrock)
+    common::endpoint_and_handle(common::config())
 }
 
 /// Threads of this process named as the session's worker (Linux keeps 15 bytes of a name).

@@ -129,17 +129,7 @@ fn cases() -> Vec<(&'static str, &'static str, Request)> {
 
 /// An endpoint keeping its last `keep` requests, and a handle to it.
 fn journaled(keep: usize) -> (LocalEndpoint, Bedrock) {
-    let endpoint = bedrock_local::start(common::config().keep_requests(keep)).expect("endpoint");
-    let keys = endpoint.credentials();
-    let bedrock = Bedrock::at_endpoint(
-        &endpoint.endpoint_url(),
-        endpoint.region(),
-        &keys.access_key_id,
-        &keys.secret_access_key,
-    )
-    .expect("handle")
-    .with_settings(common::quick());
-    (endpoint, bedrock)
+    common::endpoint_and_handle(common::config().keep_requests(keep))
 }
 
 #[test]

@@ -38,3 +38,18 @@ pub fn with_rules(toml: &str) -> Bedrock {
         .unwrap_or_else(|e| panic!("local endpoint does not start: {e}"))
         .with_settings(quick())
 }
+
+/// An endpoint started with `config`, and a handle pointed at it by URL with quick settings.
+pub fn endpoint_and_handle(config: Config) -> (bedrock_local::LocalEndpoint, Bedrock) {
+    let endpoint = bedrock_local::start(config).unwrap_or_else(|e| panic!("endpoint: {e}"));
+    let keys = endpoint.credentials();
+    let bedrock = Bedrock::at_endpoint(
+        &endpoint.endpoint_url(),
+        endpoint.region(),
+        &keys.access_key_id,
+        &keys.secret_access_key,
+    )
+    .unwrap_or_else(|e| panic!("handle: {e}"))
+    .with_settings(quick());
+    (endpoint, bedrock)
+}
