@@ -6,6 +6,8 @@
 //!   maps a region to the profiles that serve it.
 //! - [`messages`]: Bedrock's error texts that one side says and the other recognises.
 //! - [`Demo`]: the `[demo:*]` prompt markers of the local endpoint's fault demonstrations.
+//! - [`prompt_cache`]: what each model accepts for prompt caching, and [`prompt_cache::check`],
+//!   the one definition of the cache-checkpoint rules.
 //!
 //! ```
 //! use bedrock_catalog::{State, parse_date};
@@ -22,6 +24,7 @@ mod id;
 mod lifecycle;
 pub mod messages;
 mod model;
+pub mod prompt_cache;
 
 use std::sync::OnceLock;
 
@@ -31,6 +34,7 @@ pub use demo::Demo;
 pub use id::{Geography, IdError, ModelId, base_model_id};
 pub use lifecycle::{DateError, Lifecycle, State, parse_date, today};
 pub use model::{Model, Pace, Provider};
+pub use prompt_cache::{CachePoint, CacheRuleError, CacheSection, CacheTtl, PromptCache};
 pub use time::Date;
 
 /// The catalog file, compiled in so that neither side needs a file at run time.

@@ -7,6 +7,7 @@ use time::Date;
 
 use crate::id::Geography;
 use crate::lifecycle::{Lifecycle, State};
+use crate::prompt_cache::PromptCache;
 
 /// The native InvokeModel body family of a model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
@@ -118,6 +119,10 @@ pub struct Model {
     /// Typical speed on Bedrock, when a public measurement exists.
     #[serde(default)]
     pub pace: Option<Pace>,
+    /// Explicit prompt caching (`cachePoint` blocks), when Bedrock offers it for the model;
+    /// `None` means a checkpoint is refused ([`crate::prompt_cache::check`]).
+    #[serde(default)]
+    pub prompt_cache: Option<PromptCache>,
     /// The AWS page its ids and rules were checked against.
     pub source: String,
     /// What its sources disagree on, or only third parties state.
