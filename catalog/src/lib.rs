@@ -5,6 +5,7 @@
 //! - [`ModelId`]: the one parser of bare ids, inference-profile ids and ARNs; [`Geography`]
 //!   maps a region to the profiles that serve it.
 //! - [`messages`]: Bedrock's error texts that one side says and the other recognises.
+//! - [`prices_for`]: Bedrock's on-demand prices per model (`catalog/prices.json`), with sources.
 //! - [`Demo`]: the `[demo:*]` prompt markers of the local endpoint's fault demonstrations.
 //! - [`prompt_cache`]: what each model accepts for prompt caching, and [`prompt_cache::check`],
 //!   the one definition of the cache-checkpoint rules.
@@ -24,6 +25,7 @@ mod id;
 mod lifecycle;
 pub mod messages;
 mod model;
+mod price;
 pub mod prompt_cache;
 
 use std::sync::OnceLock;
@@ -34,6 +36,7 @@ pub use demo::Demo;
 pub use id::{Geography, IdError, ModelId, base_model_id};
 pub use lifecycle::{DateError, Lifecycle, State, parse_date, today};
 pub use model::{Model, Pace, Provider};
+pub use price::{Prices, Rates, price_source, prices_for};
 pub use prompt_cache::{CachePoint, CacheRuleError, CacheSection, CacheTtl, PromptCache};
 pub use time::Date;
 
