@@ -93,7 +93,7 @@ fn boto3_python() -> Result<PathBuf, Box<dyn std::error::Error>> {
 }
 
 #[test]
-fn boto3_converses_streams_invokes_counts_tokens_sees_errors_retries_and_lives_through_a_lifecycle()
+fn boto3_converses_streams_invokes_counts_tokens_sees_errors_retries_caches_prompts_and_lives_through_a_lifecycle()
 -> TestResult {
     let python = boto3_python()?;
     let rules = ScenarioSet::from_toml_str("sdk_rust/rules.toml", RULES)?;
@@ -108,6 +108,14 @@ fn boto3_converses_streams_invokes_counts_tokens_sees_errors_retries_and_lives_t
             Ok(bedrock_local::start(config)?)
         };
     let endpoint = on("2026-12-02", true)?;
+    // Its own endpoint, so moving the test clock ages no other case's cache.
+    let with_clock = bedrock_local::start(
+        Config::default()
+            .date(bedrock_catalog::parse_date("2026-12-02")?)
+            .credentials(keys.clone())
+            .scenarios(rules.clone())
+            .clock(bedrock_local::Clock::manual()),
+    )?;
     // Claude 3.5 Haiku's lifecycle: launched 2024-11-04, Legacy 2025-12-19, end of life 2026-06-19.
     let days = [
         ("before_launch", on("2024-10-01", true)?),
@@ -132,6 +140,7 @@ fn boto3_converses_streams_invokes_counts_tokens_sees_errors_retries_and_lives_t
                 "BEDROCK_LOCAL_LIFECYCLE",
                 Value::Object(lifecycle).to_string(),
             )
+            .env("BEDROCK_LOCAL_CLOCK_ENDPOINT", with_clock.endpoint_url())
             .env("AWS_ACCESS_KEY_ID", &creds.access_key_id)
             .env("AWS_SECRET_ACCESS_KEY", &creds.secret_access_key)
             .env("AWS_DEFAULT_REGION", endpoint.region())
@@ -233,5 +242,32 @@ fn boto3_converses_streams_invokes_counts_tokens_sees_errors_retries_and_lives_t
     for (_, ep) in days {
         ep.stop();
     }
+
+    // 5,000 tokens of system prompt before the checkpoint, then "hello there".
+    let (prefix, rest) = (5_000, input);
+    let usage = |read: u32, write: u32| {
+        let mut usage = json!({
+            "inputTokens": rest, "outputTokens": output,
+            "totalTokens": rest + read + write + output,
+            "cacheReadInputTokens": read, "cacheWriteInputTokens": write,
+        });
+        if write > 0 {
+            usage["cacheDetails"] = json!([{"ttl": "5m", "inputTokens": write}]);
+        }
+        usage
+    };
+    let cache = &report["prompt_cache"];
+    assert_eq!(cache["write"], usage(0, prefix), "{cache}");
+    assert_eq!(cache["read"], usage(prefix, 0), "{cache}");
+    assert_eq!(cache["streamed_read"], usage(prefix, 0), "{cache}");
+    assert_eq!(cache["clock"], json!({"now_seconds": 301.0}));
+    assert_eq!(cache["after_expiry"], usage(0, prefix), "{cache}");
+    assert_eq!(
+        cache["five_checkpoints"],
+        refused(
+            "The model returned the following errors: A maximum of 4 blocks with cache_control may be provided. Found 5."
+        )
+    );
+    with_clock.stop();
     Ok(())
 }

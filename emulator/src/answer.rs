@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::prompt_cache::CacheUsage;
 use crate::tokens;
 use crate::turn::{Answer, AnswerBlock, StopReason, StreamShape, Turn};
 
@@ -24,9 +25,28 @@ pub struct Reply {
     pub latency: Duration,
     /// Streaming pace (the endpoint's default pace filled in).
     pub stream: StreamShape,
+    /// What the prompt cache read and wrote, when the request carried a `cachePoint`.
+    pub cache: Option<CacheUsage>,
 }
 
 impl Reply {
+    /// Take the prompt cache's numbers for `turn`: `inputTokens` becomes what was neither read
+    /// nor written. The cache's numbers are facts of the request, so when it read or wrote, a
+    /// scenario's input override gives way to the request's own count.
+    pub fn account_cache(&mut self, usage: CacheUsage, turn: &Turn) {
+        let cached = usage.read.saturating_add(usage.write);
+        if cached > 0 {
+            self.input_tokens = tokens::count_turn(turn).saturating_sub(cached);
+        }
+        self.cache = Some(usage);
+    }
+
+    /// Input tokens the model had to process: neither read from the cache nor free.
+    pub fn uncached_input_tokens(&self) -> u32 {
+        let written = self.cache.as_ref().map_or(0, |c| c.write);
+        self.input_tokens.saturating_add(written)
+    }
+
     /// All text blocks joined.
     pub fn text(&self) -> String {
         self.blocks
@@ -131,6 +151,7 @@ pub fn finish(answer: Answer, turn: &Turn, default_max: u32, default_tps: Option
             tokens_per_chunk: answer.stream.tokens_per_chunk.max(1),
             tokens_per_second: answer.stream.tokens_per_second.or(default_tps),
         },
+        cache: None,
     }
 }
 

@@ -18,13 +18,15 @@ use futures::StreamExt;
 use serde_json::json;
 
 use crate::answer::{self, Reply};
-use crate::auth::{Authenticator, SignedRequest};
+use crate::auth::{Authenticator, Caller, SignedRequest};
+use crate::clock::{CLOCK_PATH, Clock};
 use crate::config::{Config, MAX_BODY_BYTES, Pacing};
 use crate::converse;
 use crate::error::ApiError;
 use crate::invoke;
 use crate::journal::Journal;
 use crate::json;
+use crate::prompt_cache::{self, CacheStore, Checkpoint};
 use crate::providers;
 use crate::resolve::{self, Calendar};
 use crate::scenario::ScenarioSet;
@@ -53,6 +55,15 @@ struct Inner {
     pacing: Pacing,
     journal: Journal,
     counters: Arc<Counters>,
+    cache: CacheStore,
+    clock: Clock,
+    prefill_per_token: std::time::Duration,
+}
+
+/// What the prompt cache needs of a Converse request that carries `cachePoint` blocks.
+struct CacheRequest {
+    caller: Caller,
+    checkpoints: Vec<Checkpoint>,
 }
 
 impl AppState {
@@ -71,6 +82,9 @@ impl AppState {
                 pacing: config.pacing,
                 journal: config.journal.clone(),
                 counters: Arc::new(Counters::new()),
+                cache: CacheStore::new(config.clock.clone()),
+                clock: config.clock.clone(),
+                prefill_per_token: config.prefill(),
             }),
         }
     }
@@ -81,8 +95,8 @@ impl AppState {
     }
 }
 
-/// The Bedrock Runtime routes (`modelId` is one percent-encoded path segment), and
-/// `GET /_local/stats`.
+/// The Bedrock Runtime routes (`modelId` is one percent-encoded path segment),
+/// `GET /_local/stats`, and `POST /_local/clock` (only with a manual [`Clock`]).
 pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/model/{model_id}/converse", post(converse))
@@ -94,6 +108,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/model/{model_id}/count-tokens", post(count_tokens))
         .route(STATS_PATH, get(local_stats))
+        .route(CLOCK_PATH, post(local_clock))
         .fallback(unknown_operation)
         .method_not_allowed_fallback(unknown_operation)
         // `layer` (unlike `route_layer`) also wraps the fallbacks: no answer leaves unmarked.
@@ -145,6 +160,35 @@ async fn count_tokens(State(state): State<AppState>, request: Request) -> Respon
 /// secret); not counted in its own `requests`.
 async fn local_stats(State(state): State<AppState>) -> Response {
     axum::Json(state.inner.counters.snapshot()).into_response()
+}
+
+/// `POST /_local/clock` with `{"advance_seconds": N}`: moves a manual clock forward (prompt-cache
+/// entries age by it) and answers `{"now_seconds": ...}`. Unsigned, like the stats, and not
+/// counted in them; an endpoint on the system clock answers it as an unknown operation.
+async fn local_clock(State(state): State<AppState>, request: Request) -> Response {
+    if !state.inner.clock.is_manual() {
+        return unknown_operation(State(state), request).await;
+    }
+    let advance = async {
+        let (parts, body) = request.into_parts();
+        let body = read_body(&parts, body).await?;
+        let value = json::parse_body(&body)?;
+        let seconds = json::optional_number(json::object(&value, "")?, "advance_seconds", "")?
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .ok_or_else(|| {
+                ApiError::validation(
+                    "The advance_seconds field must be a number of seconds, 0 or more.",
+                )
+            })?;
+        let step = std::time::Duration::try_from_secs_f64(seconds)
+            .map_err(|_| ApiError::validation("The advance_seconds field is too large."))?;
+        state.inner.clock.advance(step);
+        Ok::<_, ApiError>(json!({ "now_seconds": state.inner.clock.now().as_secs_f64() }))
+    };
+    match advance.await {
+        Ok(now) => axum::Json(now).into_response(),
+        Err(error) => error.into_response(),
+    }
 }
 
 /// Any other path or method.
@@ -230,7 +274,7 @@ impl AppState {
     ) -> Result<Response, ApiError> {
         let body = read_body(parts, body).await?;
         self.inner.journal.record(operation, model_id, &body);
-        self.inner.auth.verify(
+        let caller = self.inner.auth.verify(
             &SignedRequest {
                 method: parts.method.as_str(),
                 path: parts.uri.path(),
@@ -245,12 +289,19 @@ impl AppState {
             Operation::Converse | Operation::ConverseStream => {
                 let value = json::parse_body(&body)?;
                 let turn = validate::converse(&value, model_id, model, operation)?;
-                self.answer(&turn, model, request_id).await
+                let checkpoints = prompt_cache::checkpoints(&value, &turn);
+                let points: Vec<_> = checkpoints.iter().map(|c| c.point).collect();
+                bedrock_catalog::prompt_cache::check(model, &points)?;
+                let cache = (!checkpoints.is_empty()).then_some(CacheRequest {
+                    caller,
+                    checkpoints,
+                });
+                self.answer(&turn, model, request_id, cache).await
             }
             Operation::InvokeModel | Operation::InvokeModelWithResponseStream => {
                 let value = json::parse_body(&body)?;
                 let turn = providers::parse(&value, model_id, model, operation)?;
-                self.answer(&turn, model, request_id).await
+                self.answer(&turn, model, request_id, None).await
             }
             Operation::CountTokens => self.count_tokens(&body, model_id, model).await,
         }
@@ -315,6 +366,7 @@ impl AppState {
         turn: &Turn,
         model: &Model,
         request_id: &str,
+        cache: Option<CacheRequest>,
     ) -> Result<Response, ApiError> {
         let (answer, ending) = match self.inner.scenarios.respond(turn) {
             Outcome::Answer(answer) => (answer, Ending::Complete),
@@ -347,7 +399,21 @@ impl AppState {
                 answer,
             }) => (answer, Ending::Stall { after_events }),
         };
-        let reply = self.finish(answer, turn, model);
+        let mut reply = self.finish(answer, turn, model);
+        if let (Some(cache), Some(rules)) = (cache, &model.prompt_cache) {
+            let usage = self.inner.cache.apply(
+                &cache.caller.0,
+                &model.id,
+                rules.min_tokens,
+                &cache.checkpoints,
+            );
+            reply.account_cache(usage, turn);
+        }
+        // Prefill: the model reads every input token it did not find in the cache.
+        reply.latency += self
+            .inner
+            .prefill_per_token
+            .saturating_mul(reply.uncached_input_tokens());
         match turn.operation {
             Operation::ConverseStream => {
                 Ok(stream::response(converse::stream_plan(&reply), ending))

@@ -41,6 +41,20 @@ const PATH_SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERI
 /// Characters left as they are in a canonical query name or value.
 const QUERY_SET: &percent_encoding::AsciiSet = &PATH_SET.add(b'/');
 
+/// Who a verified request came from: the access key id it was signed with, or a digest of its
+/// bearer token (never the token itself). Callers do not share a prompt cache.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Caller(pub String);
+
+impl Caller {
+    fn bearer(token: &str) -> Caller {
+        Caller(format!(
+            "bearer:{}",
+            hex::encode(Sha256::digest(token.as_bytes()))
+        ))
+    }
+}
+
 /// Who may call the endpoint.
 #[derive(Clone)]
 pub struct Authenticator {
@@ -115,8 +129,12 @@ impl Authenticator {
         Ok(Cow::Owned(key.secret_access_key))
     }
 
-    /// Check the request's credentials against the clock `now`; `Ok` means the caller is known.
-    pub fn verify(&self, request: &SignedRequest<'_>, now: OffsetDateTime) -> Result<(), ApiError> {
+    /// Check the request's credentials against the clock `now`; `Ok` names the known caller.
+    pub fn verify(
+        &self,
+        request: &SignedRequest<'_>,
+        now: OffsetDateTime,
+    ) -> Result<Caller, ApiError> {
         let Some(value) = request.headers.get(http::header::AUTHORIZATION) else {
             return Err(ApiError::missing_authentication());
         };
@@ -129,7 +147,7 @@ impl Authenticator {
                 Some(expected)
                     if constant_time_eq(token.trim().as_bytes(), expected.as_bytes()) =>
                 {
-                    Ok(())
+                    Ok(Caller::bearer(expected))
                 }
                 _ => Err(ApiError::unrecognized_client()),
             };
@@ -180,7 +198,7 @@ impl Authenticator {
         let key = signing_key(&secret, header.date, header.region, header.service);
         let expected = hex::encode(hmac(&key, string_to_sign.as_bytes()));
         if constant_time_eq(expected.as_bytes(), header.signature.as_bytes()) {
-            Ok(())
+            Ok(Caller(header.access_key_id.to_string()))
         } else {
             Err(ApiError::invalid_signature(
                 "The request signature we calculated does not match the signature you provided. \

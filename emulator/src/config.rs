@@ -4,11 +4,13 @@
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use bedrock_catalog::Date;
 use rand::Rng;
 use rand::distr::Alphanumeric;
 
+use crate::clock::Clock;
 use crate::journal::Journal;
 use crate::key_file::KeyFile;
 use crate::resolve::Calendar;
@@ -29,6 +31,12 @@ pub const DATE_ENV: &str = "BEDROCK_LOCAL_DATE";
 
 /// Environment variable with the pace (`fast` or `realistic`).
 pub const PACE_ENV: &str = "BEDROCK_LOCAL_PACE";
+
+/// The time a model takes per input token it has to process (not read from the prompt cache),
+/// under [`Pacing::Realistic`] unless [`Config::prefill_per_token`] sets another: 0.1 ms, so a
+/// 5,000-token prompt takes 0.5 s more on a cache miss than on a hit, as a cache hit is
+/// noticeably faster on Bedrock. Under [`Pacing::Fast`] the default is no wait at all.
+pub const DEFAULT_PREFILL_PER_TOKEN: Duration = Duration::from_micros(100);
 
 /// How quickly answers come.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -155,6 +163,8 @@ pub struct Config {
     pub(crate) calendar: Calendar,
     pub(crate) pacing: Pacing,
     pub(crate) journal: Journal,
+    pub(crate) clock: Clock,
+    pub(crate) prefill_per_token: Option<Duration>,
 }
 
 impl Default for Config {
@@ -174,6 +184,8 @@ impl Default for Config {
             },
             pacing: Pacing::Fast,
             journal: Journal::new(0),
+            clock: Clock::system(),
+            prefill_per_token: None,
         }
     }
 }
@@ -196,6 +208,8 @@ impl fmt::Debug for Config {
             .field("region", &self.region)
             .field("calendar", &self.calendar)
             .field("pacing", &self.pacing)
+            .field("clock", &self.clock)
+            .field("prefill_per_token", &self.prefill_per_token)
             .finish_non_exhaustive()
     }
 }
@@ -297,6 +311,38 @@ impl Config {
     pub fn pacing(mut self, pacing: Pacing) -> Self {
         self.pacing = pacing;
         self
+    }
+
+    /// The clock the prompt cache ages its entries by (default [`Clock::system`]). With
+    /// [`Clock::manual`] a test expires entries by advancing its clone of the clock, and
+    /// `POST /_local/clock` answers (the `--test-clock` flag of the binary).
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The time a model takes per input token it processes (not read from the prompt cache),
+    /// waited before the first byte and counted in `latencyMs`. Default:
+    /// [`DEFAULT_PREFILL_PER_TOKEN`] under [`Pacing::Realistic`], nothing under [`Pacing::Fast`];
+    /// a value set here applies under either pace.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let config = bedrock_local::Config::new().prefill_per_token(Duration::from_micros(200));
+    /// assert_eq!(config.prefill(), Duration::from_micros(200));
+    /// assert_eq!(bedrock_local::Config::new().prefill(), Duration::ZERO);
+    /// ```
+    pub fn prefill_per_token(mut self, per_token: Duration) -> Self {
+        self.prefill_per_token = Some(per_token);
+        self
+    }
+
+    /// The prefill time per uncached input token that applies with these settings.
+    pub fn prefill(&self) -> Duration {
+        self.prefill_per_token.unwrap_or(match self.pacing {
+            Pacing::Fast => Duration::ZERO,
+            Pacing::Realistic => DEFAULT_PREFILL_PER_TOKEN,
+        })
     }
 
     /// Keep the last `count` requests, byte for byte, for [`LocalEndpoint::received`]

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use crate::answer::{self, Reply};
 use crate::eventstream;
@@ -36,13 +36,36 @@ fn content_block(block: &AnswerBlock) -> Value {
     }
 }
 
-/// `{"inputTokens","outputTokens","totalTokens"}`, as Converse and Nova report usage.
+/// `{"inputTokens","outputTokens","totalTokens"}`, as Converse and Nova report usage; with the
+/// cache's `cacheReadInputTokens`, `cacheWriteInputTokens` and (when it wrote) `cacheDetails`
+/// when the request carried a `cachePoint`. `totalTokens` counts the cached tokens too, as
+/// Bedrock's does (maximhq/bifrost#6942 measured input + cache write + output).
 pub fn usage(reply: &Reply) -> Value {
-    json!({
-        "inputTokens": reply.input_tokens,
-        "outputTokens": reply.output_tokens,
-        "totalTokens": reply.input_tokens.saturating_add(reply.output_tokens),
-    })
+    let mut usage = Map::new();
+    let cached = reply
+        .cache
+        .as_ref()
+        .map_or(0, |c| c.read.saturating_add(c.write));
+    usage.insert("inputTokens".into(), reply.input_tokens.into());
+    usage.insert("outputTokens".into(), reply.output_tokens.into());
+    let total = reply
+        .input_tokens
+        .saturating_add(reply.output_tokens)
+        .saturating_add(cached);
+    usage.insert("totalTokens".into(), total.into());
+    if let Some(cache) = &reply.cache {
+        usage.insert("cacheReadInputTokens".into(), cache.read.into());
+        usage.insert("cacheWriteInputTokens".into(), cache.write.into());
+        if !cache.written.is_empty() {
+            let details: Vec<Value> = cache
+                .written
+                .iter()
+                .map(|(ttl, tokens)| json!({ "ttl": ttl.as_str(), "inputTokens": tokens }))
+                .collect();
+            usage.insert("cacheDetails".into(), details.into());
+        }
+    }
+    Value::Object(usage)
 }
 
 /// Milliseconds, saturating.

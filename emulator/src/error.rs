@@ -91,6 +91,14 @@ impl ApiError {
     }
 }
 
+/// A broken prompt-caching rule, answered as Bedrock answers it (403 for a model without
+/// prompt caching, 400 otherwise).
+impl From<bedrock_catalog::CacheRuleError> for ApiError {
+    fn from(error: bedrock_catalog::CacheRuleError) -> Self {
+        ApiError::new(error.status(), error.error_code(), error.bedrock_message())
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = serde_json::json!({ "message": self.message }).to_string();

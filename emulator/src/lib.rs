@@ -25,6 +25,15 @@
 //! in-process. Every answer carries the header
 //! [`bedrock_catalog::messages::LOCAL_ANSWER_HEADER`] (`x-bedrock-local: scripted`).
 //!
+//! # Prompt caching
+//!
+//! `cachePoint` blocks in `toolConfig.tools`, `system` and message `content` (Converse and
+//! ConverseStream) are judged by `bedrock_catalog::prompt_cache::check` and cached as Bedrock
+//! caches: per caller, model and exact prefix, with the model's minimum per checkpoint and the
+//! checkpoint's TTL, restarted on each hit. `usage` reports `cacheReadInputTokens`,
+//! `cacheWriteInputTokens` and `cacheDetails`. [`Config::prefill_per_token`] makes a miss slower
+//! than a hit; [`Config::clock`] with [`Clock::manual`] lets a test expire entries at once.
+//!
 //! # Run the binary
 //!
 //! `cargo run --bin bedrock-local -- serve` prints one line with the address and the environment
@@ -35,6 +44,7 @@
 mod answer;
 mod app;
 mod auth;
+mod clock;
 mod config;
 mod converse;
 mod error;
@@ -44,6 +54,7 @@ mod invoke;
 mod journal;
 mod json;
 mod key_file;
+mod prompt_cache;
 mod providers;
 mod resolve;
 pub mod scenario;
@@ -56,9 +67,10 @@ mod validate;
 
 pub use app::{AppState, app};
 pub use auth::SIGNING_SERVICE;
+pub use clock::{CLOCK_PATH, Clock};
 pub use config::{
-    Config, ConfigError, Credentials, DATE_ENV, DEFAULT_REGION, MAX_BODY_BYTES,
-    MAX_CLOCK_SKEW_SECONDS, PACE_ENV, Pacing,
+    Config, ConfigError, Credentials, DATE_ENV, DEFAULT_PREFILL_PER_TOKEN, DEFAULT_REGION,
+    MAX_BODY_BYTES, MAX_CLOCK_SKEW_SECONDS, PACE_ENV, Pacing,
 };
 pub use error::ApiError;
 pub use journal::Received;

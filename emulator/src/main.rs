@@ -4,7 +4,7 @@
 //! cargo run --bin bedrock-local -- serve [--addr 127.0.0.1:0] [--scenarios FILE]...
 //!     [--tokens-per-second N] [--bearer-token T] [--access-key-id ID --secret-access-key KEY]
 //!     [--credentials-file FILE] [--allow-non-loopback] [--date YYYY-MM-DD] [--legacy-unused]
-//!     [--pace fast|realistic]
+//!     [--pace fast|realistic] [--prefill-per-token-us N] [--test-clock]
 //! ```
 //! `--credentials-file` also accepts the keys a JSON file lists (`credential_process` entries,
 //! each until its `Expiration`), re-read when it changes.
@@ -12,6 +12,9 @@
 //! models past their end of life are refused, models launched later do not exist.
 //! `--legacy-unused` answers Legacy models as Bedrock does for an account that has not used them.
 //! `--pace realistic` (or `BEDROCK_LOCAL_PACE`) paces each model by its measured speed.
+//! `--prefill-per-token-us N` waits N microseconds per input token not read from the prompt cache
+//! (default 100 with `--pace realistic`, 0 otherwise). `--test-clock` ages prompt-cache entries by
+//! a manual clock that `POST /_local/clock {"advance_seconds": N}` moves forward.
 //! Prints one ready line with the address and the environment variables that point any AWS SDK
 //! here; stops cleanly on Ctrl-C or SIGTERM. Arguments are parsed by hand (a dozen flags do not
 //! need a parser dependency).
@@ -20,11 +23,14 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use bedrock_local::{Config, Credentials, Pacing, ScenarioSet};
+use std::time::Duration;
+
+use bedrock_local::{Clock, Config, Credentials, Pacing, ScenarioSet};
 
 const USAGE: &str = "usage: bedrock-local serve [--addr 127.0.0.1:0] [--scenarios FILE]... \
 [--tokens-per-second N] [--bearer-token T] [--access-key-id ID --secret-access-key KEY] [--credentials-file FILE] \
-[--allow-non-loopback] [--date YYYY-MM-DD] [--legacy-unused] [--pace fast|realistic]";
+[--allow-non-loopback] [--date YYYY-MM-DD] [--legacy-unused] [--pace fast|realistic] \
+[--prefill-per-token-us N] [--test-clock]";
 
 struct Args {
     addr: SocketAddr,
@@ -38,6 +44,8 @@ struct Args {
     date: Option<bedrock_catalog::Date>,
     legacy_unused: bool,
     pacing: Option<Pacing>,
+    prefill_per_token: Option<Duration>,
+    test_clock: bool,
 }
 
 fn main() -> ExitCode {
@@ -107,6 +115,12 @@ fn build_config(args: &Args) -> Result<Config, String> {
     if let Some(pacing) = args.pacing {
         config = config.pacing(pacing);
     }
+    if let Some(per_token) = args.prefill_per_token {
+        config = config.prefill_per_token(per_token);
+    }
+    if args.test_clock {
+        config = config.clock(Clock::manual());
+    }
     let mut config = config
         .legacy_in_use(!args.legacy_unused)
         .addr(args.addr)
@@ -145,6 +159,8 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         date: None,
         legacy_unused: false,
         pacing: None,
+        prefill_per_token: None,
+        test_clock: false,
     };
     while let Some(flag) = args.next() {
         let (name, inline) = match flag.split_once('=') {
@@ -157,6 +173,10 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         }
         if name == "--legacy-unused" {
             parsed.legacy_unused = true;
+            continue;
+        }
+        if name == "--test-clock" {
+            parsed.test_clock = true;
             continue;
         }
         let mut value = || {
@@ -191,6 +211,16 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
             "--pace" => {
                 let v = value()?;
                 parsed.pacing = Some(Pacing::from_name(&v).map_err(|e| format!("--pace: {e}"))?);
+            }
+            "--prefill-per-token-us" => {
+                let v = value()?;
+                let micros: f64 = v
+                    .parse()
+                    .map_err(|_| format!("--prefill-per-token-us {v:?} is not a number"))?;
+                let per_token = Duration::try_from_secs_f64(micros / 1e6).map_err(|_| {
+                    format!("--prefill-per-token-us must be 0 or more microseconds, got {v}")
+                })?;
+                parsed.prefill_per_token = Some(per_token);
             }
             "--bearer-token" => parsed.bearer_token = Some(value()?),
             "--access-key-id" => parsed.access_key_id = Some(value()?),

@@ -12,7 +12,7 @@
 //! [`truncate`] cuts at the same boundaries [`count`] measures, so `count(&truncate(t, n).0) <= n`
 //! always holds and a reply cut to `maxTokens` reports exactly what it kept.
 
-use crate::turn::{Block, Turn};
+use crate::turn::{Block, ToolSpec, Turn};
 
 /// Characters of an ASCII word that make up one token.
 const CHARS_PER_TOKEN: usize = 6;
@@ -29,29 +29,34 @@ pub fn count(text: &str) -> u32 {
 /// content as JSON; a tool specification counts name, description and JSON schema. Blocks the
 /// endpoint does not read (images, documents, cache points) count nothing.
 pub fn count_turn(turn: &Turn) -> u32 {
-    let mut total = turn.system.as_deref().map_or(0, count);
-    for message in &turn.messages {
-        for block in &message.blocks {
-            total = total.saturating_add(match block {
-                Block::Text(text) | Block::Reasoning(text) => count(text),
-                Block::ToolUse { name, input, .. } => {
-                    count(name).saturating_add(count(&input.to_string()))
-                }
-                Block::ToolResult { content, .. } => content
-                    .iter()
-                    .map(|c| count(&c.to_string()))
-                    .fold(0, u32::saturating_add),
-                Block::Other => 0,
-            });
-        }
+    let system = turn.system.as_deref().map_or(0, count);
+    let blocks = turn
+        .messages
+        .iter()
+        .flat_map(|m| &m.blocks)
+        .map(count_block);
+    let tools = turn.tools.iter().map(count_tool);
+    blocks.chain(tools).fold(system, u32::saturating_add)
+}
+
+/// Input tokens of one message block, as [`count_turn`] counts it.
+pub fn count_block(block: &Block) -> u32 {
+    match block {
+        Block::Text(text) | Block::Reasoning(text) => count(text),
+        Block::ToolUse { name, input, .. } => count(name).saturating_add(count(&input.to_string())),
+        Block::ToolResult { content, .. } => content
+            .iter()
+            .map(|c| count(&c.to_string()))
+            .fold(0, u32::saturating_add),
+        Block::Other => 0,
     }
-    for tool in &turn.tools {
-        total = total
-            .saturating_add(count(&tool.name))
-            .saturating_add(count(&tool.description))
-            .saturating_add(count(&tool.input_schema.to_string()));
-    }
-    total
+}
+
+/// Input tokens of one tool specification, as [`count_turn`] counts it.
+pub fn count_tool(tool: &ToolSpec) -> u32 {
+    count(&tool.name)
+        .saturating_add(count(&tool.description))
+        .saturating_add(count(&tool.input_schema.to_string()))
 }
 
 /// The longest prefix of `text` whose [`count`] is at most `max_tokens`; `true` when text was cut.
@@ -122,7 +127,7 @@ fn pieces(text: &str) -> impl Iterator<Item = Piece> + '_ {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::turn::{Message, Operation, Role, ToolSpec};
+    use crate::turn::{Message, Operation, Role};
     use serde_json::json;
 
     #[test]

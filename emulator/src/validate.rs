@@ -9,6 +9,7 @@ use crate::error::ApiError;
 use crate::json::{self, constraint, join};
 use crate::turn::{Block, Message, Operation, Role, ToolSpec, Turn};
 use bedrock_catalog::Model;
+use bedrock_catalog::prompt_cache::CacheTtl;
 
 /// Bedrock's message for a conversation whose first message is not the user's.
 pub const FIRST_MESSAGE_USER: &str = "A conversation must start with a user message. Try again with a conversation that starts with a user message.";
@@ -202,8 +203,12 @@ pub(crate) fn parse_block(raw: &Value, path: &str) -> Result<Block, ApiError> {
                 None => Ok(Block::Other),
             }
         }
-        "image" | "document" | "video" | "audio" | "guardContent" | "cachePoint"
-        | "citationsContent" | "searchResult" => {
+        "cachePoint" => {
+            parse_cache_point(value, &member)?;
+            Ok(Block::Other)
+        }
+        "image" | "document" | "video" | "audio" | "guardContent" | "citationsContent"
+        | "searchResult" => {
             json::object(value, &member)?;
             Ok(Block::Other)
         }
@@ -213,6 +218,33 @@ pub(crate) fn parse_block(raw: &Value, path: &str) -> Result<Block, ApiError> {
             "Member must be one of: text, image, document, video, audio, toolUse, toolResult, guardContent, cachePoint, reasoningContent, citationsContent, searchResult",
         )),
     }
+}
+
+/// A `cachePoint` object, `{"type": "default", "ttl": "5m" | "1h"}`: its TTL, `None` when the
+/// request names none (Bedrock then uses 5 minutes).
+pub(crate) fn parse_cache_point(raw: &Value, path: &str) -> Result<Option<CacheTtl>, ApiError> {
+    let point = json::object(raw, path)?;
+    let kind_path = join(path, "type");
+    match json::string(json::required(point, "type", path)?, &kind_path)? {
+        "default" => {}
+        other => {
+            return Err(constraint(
+                &format!("'{other}'"),
+                &kind_path,
+                "Member must satisfy enum value set: [default]",
+            ));
+        }
+    }
+    let Some(ttl) = json::optional_string(point, "ttl", path)? else {
+        return Ok(None);
+    };
+    ttl.parse().map(Some).map_err(|_| {
+        constraint(
+            &format!("'{ttl}'"),
+            &join(path, "ttl"),
+            "Member must satisfy enum value set: [5m, 1h]",
+        )
+    })
 }
 
 fn tool_use_id(map: &Map<String, Value>, parent: &str) -> Result<String, ApiError> {
@@ -240,6 +272,9 @@ pub(crate) fn parse_system(root: &Map<String, Value>) -> Result<Option<String>, 
     for (i, entry) in json::array(raw, "system")?.iter().enumerate() {
         let path = join("system", i);
         let map = json::object(entry, &path)?;
+        if let Some(point) = json::optional(map, "cachePoint") {
+            parse_cache_point(point, &join(&path, "cachePoint"))?;
+        }
         if let Some(text) = json::optional_string(map, "text", &path)? {
             if text.trim().is_empty() {
                 return Err(ApiError::validation(format!(
@@ -316,7 +351,10 @@ pub(crate) fn parse_tool_config(
         let entry_path = join(&tools_path, i);
         let entry = json::object(entry, &entry_path)?;
         let Some(spec) = json::optional(entry, "toolSpec") else {
-            continue; // a cachePoint entry
+            if let Some(point) = json::optional(entry, "cachePoint") {
+                parse_cache_point(point, &join(&entry_path, "cachePoint"))?;
+            }
+            continue;
         };
         let spec_path = join(&entry_path, "toolSpec");
         let spec = json::object(spec, &spec_path)?;

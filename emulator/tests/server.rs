@@ -325,7 +325,7 @@ fn binary_answers_as_of_the_date_from_its_flag_or_the_environment() {
 }
 
 #[test]
-fn binary_refuses_a_bad_date_or_pace_in_one_line() {
+fn binary_refuses_a_bad_date_pace_or_prefill_in_one_line() {
     for (args, env, expected) in [
         (
             vec!["serve", "--date", "15/04/2025"],
@@ -336,6 +336,11 @@ fn binary_refuses_a_bad_date_or_pace_in_one_line() {
             vec!["serve", "--pace", "slow"],
             vec![],
             "bedrock-local: --pace: unknown pace \"slow\": use fast or realistic",
+        ),
+        (
+            vec!["serve", "--prefill-per-token-us", "-1"],
+            vec![],
+            "bedrock-local: --prefill-per-token-us must be 0 or more microseconds, got -1",
         ),
         (
             vec!["serve"],

@@ -128,3 +128,35 @@ async fn refusals_faults_and_unknown_paths_count_as_errors_and_streams_as_stream
         (&json!(0), &json!(4), &json!(3), &json!(1))
     );
 }
+
+fn clock_request(body: &str) -> Request<Body> {
+    Request::post(bedrock_local::CLOCK_PATH)
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_clock_route_moves_only_a_manual_clock_and_refuses_a_negative_step() {
+    let system = send(router(), clock_request(r#"{"advance_seconds": 60}"#)).await;
+    assert_eq!(
+        (system.status.as_u16(), system.error_code()),
+        (404, "UnknownOperationException".to_string())
+    );
+    let clock = bedrock_local::Clock::manual();
+    let state = bedrock_local::AppState::new(&config().clock(clock.clone()));
+    let app = bedrock_local::app(state);
+    let moved = send(app.clone(), clock_request(r#"{"advance_seconds": 301.5}"#)).await;
+    assert_eq!(moved.status, 200);
+    assert_eq!(moved.json(), json!({"now_seconds": 301.5}));
+    assert_eq!(clock.now(), std::time::Duration::from_millis(301_500));
+    let refused = send(app, clock_request(r#"{"advance_seconds": -1}"#)).await;
+    assert_eq!(
+        (refused.status.as_u16(), refused.message()),
+        (
+            400,
+            "The advance_seconds field must be a number of seconds, 0 or more.".to_string()
+        )
+    );
+    assert_eq!(clock.now(), std::time::Duration::from_millis(301_500));
+}

@@ -3,13 +3,15 @@
 Run by tests/sdk_boto3.rs inside a venv with boto3 installed. The endpoint and the keys come
 from the environment: BEDROCK_LOCAL_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
 AWS_DEFAULT_REGION; BEDROCK_LOCAL_LIFECYCLE maps names of days ("before_launch", ...) to endpoints
-that answer as of those days, signed with the same keys. Nothing is asserted here: the Rust test asserts on the printed JSON, so a
+that answer as of those days, signed with the same keys; BEDROCK_LOCAL_CLOCK_ENDPOINT is an endpoint
+started with a test clock (same keys), which POST /_local/clock moves forward. Nothing is asserted here: the Rust test asserts on the printed JSON, so a
 failure shows both what boto3 saw and what was expected.
 """
 
 import json
 import os
 import sys
+import urllib.request
 
 import boto3
 import botocore
@@ -161,6 +163,43 @@ def count_tokens(client):
     }
 
 
+# One token per word by the endpoint's count: 5,000 tokens, above Claude Haiku 4.5's 4,096.
+CACHED_SYSTEM = " ".join(["cache", "prefix", "token", "words"] * 1250)
+CACHE_POINT = {"cachePoint": {"type": "default"}}
+
+
+def advance_clock(endpoint, seconds):
+    request = urllib.request.Request(
+        endpoint + "/_local/clock", data=json.dumps({"advance_seconds": seconds}).encode(),
+        headers={"content-type": "application/json"}, method="POST")
+    with urllib.request.urlopen(request) as answer:
+        return json.load(answer)
+
+
+def prompt_cache():
+    """A cachePoint written, read, expired by the test clock, refused five times over, streamed."""
+    endpoint = os.environ["BEDROCK_LOCAL_CLOCK_ENDPOINT"]
+    client = make_client(attempts=1, endpoint=endpoint)
+    system = [{"text": CACHED_SYSTEM}, CACHE_POINT]
+
+    def ask(system=system):
+        return client.converse(modelId=HAIKU, system=system, messages=[user("hello there")])["usage"]
+
+    def streamed():
+        usage = None
+        for event in client.converse_stream(modelId=HAIKU, system=system, messages=[user("hello there")])["stream"]:
+            if "metadata" in event:
+                usage = event["metadata"]["usage"]
+        return usage
+
+    report = {"write": ask(), "read": ask(), "streamed_read": streamed()}
+    report["clock"] = advance_clock(endpoint, 301)
+    report["after_expiry"] = ask()
+    five = [block for _ in range(5) for block in ({"text": "Be brief."}, CACHE_POINT)]
+    report["five_checkpoints"] = outcome(lambda: ask(system=five))
+    return report
+
+
 def make_client(attempts, endpoint=None):
     return boto3.client(
         "bedrock-runtime",
@@ -182,6 +221,7 @@ def main():
         "throttled_then_answered": retried_throttling(),
         "count_tokens": count_tokens(client),
         "lifecycle": lifecycle(),
+        "prompt_cache": prompt_cache(),
     }
     json.dump(report, sys.stdout)
 

@@ -14,6 +14,7 @@ mod invoke;
 mod lifecycle;
 mod messages;
 mod operations;
+mod prompt_cache;
 mod streaming;
 mod validation;
 
