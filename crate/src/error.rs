@@ -273,6 +273,16 @@ pub enum Error {
         source: Option<SdkError>,
     },
 
+    /// The response cache's file cannot be used: another kernel or handle has it open, or it
+    /// cannot be read or written. `reason` says which, and what to do.
+    #[error("cannot use the response cache {}: {reason}", path.display())]
+    ResponseCache {
+        /// The cache file.
+        path: std::path::PathBuf,
+        /// What went wrong and what to do.
+        reason: String,
+    },
+
     /// A local operation failed (building the async runtime, a temporary directory, a process).
     #[error("{what}: {source}")]
     Io {
