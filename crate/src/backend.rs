@@ -7,7 +7,9 @@ use std::sync::Arc;
 use bedrock_catalog::Date;
 
 use crate::catalog::{ModelTable, resolve_id};
+use crate::cost::{CostTable, Ledger};
 use crate::error::Result;
+use crate::response_cache::{CacheOptions, CacheStats, ResponseCache};
 use crate::session::Session;
 use crate::settings::Settings;
 
@@ -58,6 +60,10 @@ pub struct Bedrock {
     /// Keeps an in-process local endpoint running while any clone of the handle lives.
     #[allow(dead_code)] // never read: holding it is the point
     pub(crate) keep_alive: Option<Arc<dyn Any + Send + Sync>>,
+    /// Every call's tokens and cost, shared by the clones.
+    pub(crate) ledger: Arc<Ledger>,
+    /// Answers kept for identical requests, when turned on.
+    pub(crate) response_cache: Option<ResponseCache>,
 }
 
 impl fmt::Debug for Bedrock {
@@ -140,6 +146,64 @@ impl Bedrock {
     pub fn with_settings(mut self, settings: Settings) -> Self {
         self.settings = settings;
         self
+    }
+
+    /// The same handle with a response cache: an identical request (same model id, same
+    /// messages, settings and tools, in any field order) is answered from the cache, without a
+    /// call, until the entry's TTL ends. Sampled requests (a temperature other than 0, or none
+    /// set, which means the model's default) are cached only with
+    /// [`CacheOptions::cache_sampled`]. A cache on disk survives a kernel restart.
+    ///
+    /// ```
+    /// # fn main() -> bedrock_kit::Result<()> {
+    /// use bedrock_kit::{Bedrock, CacheOptions, Request};
+    /// let bedrock = Bedrock::local()?.with_response_cache(CacheOptions::in_memory())?;
+    /// let request = Request::new("What is Amazon Bedrock?").temperature(0.0);
+    /// let first = bedrock.send("Amazon Nova Micro", &request)?;
+    /// let again = bedrock.send("Amazon Nova Micro", &request)?;
+    /// assert!(!first.from_cache && again.from_cache);
+    /// assert_eq!((first.text, bedrock.cache_stats().map(|s| s.hits)), (again.text, Some(1)));
+    /// # Ok(()) }
+    /// ```
+    pub fn with_response_cache(mut self, options: CacheOptions) -> Result<Self> {
+        self.response_cache = Some(ResponseCache::open(&options)?);
+        Ok(self)
+    }
+
+    /// The same handle without its response cache (what it stored stays on disk).
+    pub fn without_response_cache(mut self) -> Self {
+        self.response_cache = None;
+        self
+    }
+
+    /// What the response cache has done: hits, misses, tokens and seconds saved; `None` when the
+    /// handle has no response cache.
+    pub fn cache_stats(&self) -> Option<CacheStats> {
+        self.response_cache.as_ref().map(ResponseCache::stats)
+    }
+
+    /// Empties the response cache (memory and disk).
+    pub fn clear_response_cache(&self) -> Result<()> {
+        match &self.response_cache {
+            Some(cache) => cache.clear(),
+            None => Ok(()),
+        }
+    }
+
+    /// What this handle and its clones have spent so far, by model, at Bedrock's on-demand
+    /// prices (answers from the response cache count, at no cost).
+    ///
+    /// ```
+    /// # fn main() -> bedrock_kit::Result<()> {
+    /// let bedrock = bedrock_kit::Bedrock::local()?;
+    /// bedrock.ask("Claude Haiku 4.5", "Hello")?;
+    /// let costs = bedrock.costs();
+    /// assert_eq!(costs.rows[0].calls, 1);
+    /// assert!(costs.total().total() > 0.0);
+    /// # Ok(()) }
+    /// ```
+    pub fn costs(&self) -> CostTable {
+        self.ledger.table()
     }
 
     /// The one line `connect` prints: backend, region, endpoint, credential source.

@@ -103,8 +103,15 @@ impl Comparison {
 
     /// The table as Markdown: model, latency, tokens, stop reason, start of answer or error.
     pub fn to_markdown(&self) -> String {
-        let mut table =
-            MarkdownTable::new(&["model", ">latency ms", ">in", ">out", "stop", "answer"]);
+        let mut table = MarkdownTable::new(&[
+            "model",
+            ">latency ms",
+            ">in",
+            ">out",
+            ">cost",
+            "stop",
+            "answer",
+        ]);
         for entry in &self.entries {
             match &entry.outcome {
                 Ok(reply) => table.row(vec![
@@ -112,6 +119,7 @@ impl Comparison {
                     reply.latency.as_millis().to_string(),
                     reply.usage.input.to_string(),
                     reply.usage.output.to_string(),
+                    reply.cost.map_or("–".into(), |cost| cost.dollars()),
                     cell(&reply.stop_reason),
                     cell(&preview(&reply.text)),
                 ]),
@@ -125,6 +133,7 @@ impl Comparison {
                     };
                     table.row(vec![
                         cell(&entry.model),
+                        "–".into(),
                         "–".into(),
                         "–".into(),
                         "–".into(),
@@ -277,6 +286,7 @@ mod tests {
                             input: 5,
                             output: 7,
                             total: 12,
+                            ..Usage::default()
                         },
                         latency: Duration::from_millis(300),
                         ..Reply::default()
@@ -311,16 +321,16 @@ mod tests {
     fn table_keeps_answers_and_errors_side_by_side() {
         let markdown = sample().to_markdown();
         assert!(
-            markdown.contains("| A | 300 | 5 | 7 | end_turn | fine \\| ok |"),
+            markdown.contains("| A | 300 | 5 | 7 | – | end_turn | fine \\| ok |"),
             "{markdown}"
         );
         assert!(
-            markdown.contains("| B | – | – | – | error | ❌ access denied"),
+            markdown.contains("| B | – | – | – | – | error | ❌ access denied"),
             "{markdown}"
         );
         assert!(
             markdown.contains(&format!(
-                "| C | – | – | – | refused | 🚫 end of life since 2026-06-19: “{}” → use Claude Haiku 4.5 |",
+                "| C | – | – | – | – | refused | 🚫 end of life since 2026-06-19: “{}” → use Claude Haiku 4.5 |",
                 bedrock_catalog::messages::END_OF_LIFE
             )),
             "{markdown}"

@@ -132,6 +132,8 @@ fn fixed(
         date: bedrock_catalog::today(),
         session: Arc::new(session),
         keep_alive,
+        ledger: Arc::default(),
+        response_cache: None,
     })
 }
 
@@ -201,5 +203,7 @@ fn open_aws() -> Result<Bedrock> {
         date: bedrock_catalog::today(),
         session: Arc::new(session),
         keep_alive: None,
+        ledger: Arc::default(),
+        response_cache: None,
     })
 }

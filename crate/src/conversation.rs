@@ -174,6 +174,10 @@ fn blocks_html(blocks: &[Block]) -> String {
                 },
                 escape_html(&result.content.to_string())
             ),
+            Block::CachePoint(ttl) => format!(
+                "<p style=\"color:#666\">⏸ cache point ({})</p>",
+                ttl.as_str()
+            ),
         })
         .collect()
 }
@@ -191,6 +195,7 @@ impl fmt::Display for Conversation {
                     Block::Reasoning { text, .. } => writeln!(f, "{role} (reasoning): {text}")?,
                     Block::ToolUse(tool) => writeln!(f, "{role} → {}({})", tool.name, tool.input)?,
                     Block::ToolResult(result) => writeln!(f, "{role} ← {}", result.content)?,
+                    Block::CachePoint(ttl) => writeln!(f, "{role} [cache point {}]", ttl.as_str())?,
                 }
             }
         }

@@ -3,6 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::backend::Bedrock;
+use crate::call::Operation;
 use crate::conversation::Conversation;
 use crate::error::{Error, Result};
 use crate::reply::Reply;
@@ -32,7 +33,7 @@ impl Bedrock {
 
     /// [`send`](Self::send) for async code.
     pub async fn send_async(&self, model: &str, request: &Request) -> Result<Reply> {
-        self.model_call(model, request, |id, request| {
+        self.model_call(Operation::Converse, model, request, |id, request| {
             self.session.converse(self.call(&id), request)
         })
         .await
@@ -79,6 +80,8 @@ impl Bedrock {
                 "inputTokens": reply.usage.input,
                 "outputTokens": reply.usage.output,
                 "totalTokens": reply.usage.total,
+                "cacheReadInputTokens": reply.usage.cache_read,
+                "cacheWriteInputTokens": reply.usage.cache_write,
             },
             "metrics": { "latencyMs": reply.latency.as_millis() as u64 },
         }))

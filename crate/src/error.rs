@@ -253,6 +253,15 @@ pub enum Error {
         message: String,
     },
 
+    /// A prompt-cache checkpoint breaks the model's caching rules; nothing was sent.
+    #[error("prompt cache checkpoints for {model}: {problem}")]
+    PromptCache {
+        /// The model id the request was for.
+        model: String,
+        /// Which rule, and what to change.
+        problem: String,
+    },
+
     /// The request could not be built (bad JSON, a missing model, an empty conversation).
     #[error("invalid request: {message}")]
     InvalidRequest {

@@ -92,6 +92,7 @@ mod compare;
 mod connect;
 mod conversation;
 mod converse;
+mod cost;
 pub mod display;
 mod error;
 mod invoke;
@@ -109,8 +110,8 @@ mod wire_json;
 
 pub use backend::{Backend, Bedrock};
 pub use bedrock_catalog::{
-    Date, Demo, Geography, Lifecycle, Model, ModelId, Provider, State, base_model_id,
-    find as find_model, models as catalog, parse_date,
+    CacheTtl, Date, Demo, Geography, Lifecycle, Model, ModelId, Prices, Provider, Rates, State,
+    base_model_id, find as find_model, models as catalog, parse_date, price_source, prices_for,
 };
 pub use catalog::{
     ModelRow, ModelTable, default_model, model_names, seed_model_names, workshop_model_names,
@@ -118,6 +119,7 @@ pub use catalog::{
 pub use compare::{CompareEntry, Comparison};
 pub use connect::BACKEND_ENV;
 pub use conversation::Conversation;
+pub use cost::{CallTable, Cost, CostRow, CostTable};
 pub use error::{Error, Result, SdkError};
 pub use invoke::native_body;
 pub use message::{Block, Message, Role, ToolResult, ToolStatus, ToolUse};

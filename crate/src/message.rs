@@ -1,9 +1,11 @@
 //! Messages and content blocks as plain data, the same shape as the Converse JSON.
 
+use bedrock_catalog::CacheTtl;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 /// Who wrote a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Role {
     /// The person (or the application answering tool calls).
     User,
@@ -22,7 +24,7 @@ impl Role {
 }
 
 /// A tool call the model asked for.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ToolUse {
     /// `toolUseId`, echoed in the matching result.
     pub id: String,
@@ -33,7 +35,7 @@ pub struct ToolUse {
 }
 
 /// Whether a tool call worked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ToolStatus {
     /// The tool answered.
     Success,
@@ -42,7 +44,7 @@ pub enum ToolStatus {
 }
 
 /// The answer to one tool call.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ToolResult {
     /// The `toolUseId` answered.
     pub tool_use_id: String,
@@ -53,7 +55,7 @@ pub struct ToolResult {
 }
 
 /// One content block of a message.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Block {
     /// Text.
     Text(String),
@@ -68,10 +70,13 @@ pub enum Block {
     ToolUse(ToolUse),
     /// A tool result.
     ToolResult(ToolResult),
+    /// A prompt-cache checkpoint: Bedrock caches everything before it (tools, system prompt and
+    /// the messages up to here) for the TTL, restarted on every hit.
+    CachePoint(CacheTtl),
 }
 
 /// One turn of a conversation.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {
     /// Author.
     pub role: Role,
@@ -152,8 +157,14 @@ impl Block {
                 }
                 json!({ "toolResult": body })
             }
+            Block::CachePoint(ttl) => cache_point_json(*ttl),
         }
     }
+}
+
+/// A `cachePoint` block as Converse spells it (in messages, the system prompt and the tools).
+pub(crate) fn cache_point_json(ttl: CacheTtl) -> Value {
+    json!({ "cachePoint": { "type": "default", "ttl": ttl.as_str() } })
 }
 
 /// The tool calls among some content blocks, in order (shared by messages and replies).

@@ -3,18 +3,40 @@
 use std::fmt;
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
+use crate::cost::Cost;
 use crate::display::{escape_html, markdown_to_html, print_evcxr_html};
 use crate::message::{Block, Message, Role, ToolUse, tool_uses_in};
 
 /// Tokens counted by Bedrock for one call.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+///
+/// With prompt caching, `input` counts only the tokens neither read from nor written to the
+/// cache, as Bedrock reports them; [`Usage::prompt`] is the whole prompt.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Usage {
-    /// Input tokens.
+    /// Input tokens billed at the input price (cache reads and writes excluded).
     pub input: u32,
     /// Output tokens.
     pub output: u32,
-    /// Input + output.
+    /// All tokens of the call, as Bedrock counts them.
     pub total: u32,
+    /// Prompt tokens read from the prompt cache (`cacheReadInputTokens`).
+    pub cache_read: u32,
+    /// Prompt tokens written to the prompt cache (`cacheWriteInputTokens`), all TTLs.
+    pub cache_write: u32,
+    /// The part of `cache_write` written with the one-hour TTL (billed higher than five minutes).
+    pub cache_write_1h: u32,
+}
+
+impl Usage {
+    /// Every prompt token: uncached input plus cache reads and writes.
+    pub fn prompt(&self) -> u32 {
+        self.input
+            .saturating_add(self.cache_read)
+            .saturating_add(self.cache_write)
+    }
 }
 
 /// A model's answer to one call.
@@ -26,7 +48,8 @@ pub struct Usage {
 /// println!("{} ({} tokens, {:?})", reply.text, reply.usage.total, reply.latency);
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Reply {
     /// The answer text (all text blocks joined).
     pub text: String,
@@ -53,6 +76,10 @@ pub struct Reply {
     /// True when the local endpoint answered: a scripted scenario or its marked fallback, never
     /// a model. Shown with the reply so that no one takes it for a model's words.
     pub local: bool,
+    /// What the call cost at Bedrock's on-demand prices, when the catalog has the model's prices.
+    pub cost: Option<Cost>,
+    /// True when the kit's response cache answered and no call was made.
+    pub from_cache: bool,
 }
 
 impl Reply {
@@ -88,6 +115,18 @@ impl Reply {
         }
         if let Some(speed) = self.tokens_per_second {
             line.push_str(&format!(" · {speed:.1} tokens/s"));
+        }
+        if self.usage.cache_read > 0 || self.usage.cache_write > 0 {
+            line.push_str(&format!(
+                " · prompt cache: {} read / {} written",
+                self.usage.cache_read, self.usage.cache_write
+            ));
+        }
+        if let Some(cost) = &self.cost {
+            line.push_str(&format!(" · cost: {}", cost.dollars()));
+        }
+        if self.from_cache {
+            line.push_str(" · from the response cache (no call made)");
         }
         if self.local {
             line.push_str(" · answered by the local endpoint (scripted, not a model)");
@@ -165,6 +204,7 @@ mod tests {
                 input: 3,
                 output: 4,
                 total: 7,
+                ..Usage::default()
             },
             latency: Duration::from_millis(120),
             model_id: "amazon.nova-micro-v1:0".into(),

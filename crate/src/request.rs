@@ -1,13 +1,14 @@
 //! What to send: the Converse request builder, native-body parameters, and per-model adaptation.
 
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::conversation::Conversation;
-use crate::message::{Message, Role};
-use bedrock_catalog::Model;
+use crate::message::{Block, Message, Role};
+use bedrock_catalog::{CachePoint, CacheSection, CacheTtl, Model};
 
 /// A tool as offered to the model (`toolSpec`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ToolSpec {
     /// Name (`^[a-zA-Z0-9_-]{1,64}$`).
     pub name: String,
@@ -18,7 +19,7 @@ pub struct ToolSpec {
 }
 
 /// How the model may choose tools (`toolChoice`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum ToolChoice {
     /// The model decides.
     Auto,
@@ -40,7 +41,7 @@ pub enum ToolChoice {
 /// assert_eq!(request.max_tokens, Some(500));
 /// ```
 /// [`Bedrock::to_json`](crate::Bedrock::to_json) shows it as it goes over the wire.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Request {
     /// The conversation so far, starting with a user message.
     pub messages: Vec<Message>,
@@ -60,6 +61,10 @@ pub struct Request {
     pub tools: Vec<ToolSpec>,
     /// Tool choice (Auto when tools are given and this is `None`).
     pub tool_choice: Option<ToolChoice>,
+    /// A prompt-cache checkpoint after the system prompt, with its TTL.
+    pub system_cache: Option<CacheTtl>,
+    /// A prompt-cache checkpoint after the tools, with its TTL.
+    pub tools_cache: Option<CacheTtl>,
 }
 
 impl Request {
@@ -133,6 +138,64 @@ impl Request {
     pub fn tool_choice(mut self, choice: ToolChoice) -> Self {
         self.tool_choice = Some(choice);
         self
+    }
+
+    /// Caches everything up to the end of the system prompt (tools included) for `ttl`.
+    ///
+    /// ```
+    /// use bedrock_kit::{CacheTtl, Request};
+    /// let request = Request::new("Who is the narrator?").system("<the whole book>").cache_system(CacheTtl::FiveMinutes);
+    /// assert_eq!(request.system_cache, Some(CacheTtl::FiveMinutes));
+    /// ```
+    pub fn cache_system(mut self, ttl: CacheTtl) -> Self {
+        self.system_cache = Some(ttl);
+        self
+    }
+
+    /// Caches the tool definitions for `ttl`.
+    pub fn cache_tools(mut self, ttl: CacheTtl) -> Self {
+        self.tools_cache = Some(ttl);
+        self
+    }
+
+    /// Caches everything up to the end of the last message so far for `ttl` (a `cachePoint`
+    /// block after it); messages appended later are not part of the cached prefix.
+    ///
+    /// ```
+    /// use bedrock_kit::{Block, CacheTtl, Request};
+    /// let request = Request::new("<a long document>").cache_point(CacheTtl::OneHour).user("Summarise it.");
+    /// assert_eq!(request.messages[0].content.last(), Some(&Block::CachePoint(CacheTtl::OneHour)));
+    /// ```
+    pub fn cache_point(mut self, ttl: CacheTtl) -> Self {
+        if let Some(last) = self.messages.last_mut() {
+            last.content.push(Block::CachePoint(ttl));
+        }
+        self
+    }
+
+    /// The request's prompt-cache checkpoints in the order Bedrock reads them: tools, system,
+    /// then messages.
+    pub(crate) fn cache_points(&self) -> Vec<CachePoint> {
+        let tools = self.tools_cache.map(|ttl| CachePoint {
+            section: CacheSection::Tools,
+            ttl,
+        });
+        let system = self.system_cache.map(|ttl| CachePoint {
+            section: CacheSection::System,
+            ttl,
+        });
+        let messages =
+            self.messages
+                .iter()
+                .flat_map(|m| &m.content)
+                .filter_map(|block| match block {
+                    Block::CachePoint(ttl) => Some(CachePoint {
+                        section: CacheSection::Messages,
+                        ttl: *ttl,
+                    }),
+                    _ => None,
+                });
+        tools.into_iter().chain(system).chain(messages).collect()
     }
 
     /// Appends a user message.
@@ -252,7 +315,7 @@ pub(crate) fn round_f32(value: f32) -> f64 {
 /// assert_eq!(bedrock_kit::Params::default().max_tokens, 512);
 /// # let _ = params;
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Params {
     /// Output token limit.
     pub max_tokens: u32,

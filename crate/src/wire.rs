@@ -8,13 +8,14 @@ use std::collections::HashMap;
 use aws_sdk_bedrockruntime::operation::RequestId;
 use aws_sdk_bedrockruntime::operation::converse::ConverseOutput;
 use aws_sdk_bedrockruntime::types::{
-    self as sdk, ContentBlock, ContentBlockDelta, ContentBlockStart, ConversationRole,
-    ConverseOutput as OutputUnion, ConverseStreamOutput, InferenceConfiguration,
-    ReasoningContentBlock, ReasoningContentBlockDelta, ReasoningTextBlock, SystemContentBlock,
-    TokenUsage, ToolConfiguration, ToolInputSchema, ToolResultBlock, ToolResultContentBlock,
-    ToolResultStatus, ToolSpecification, ToolUseBlock,
+    self as sdk, CachePointBlock, CachePointType, ContentBlock, ContentBlockDelta,
+    ContentBlockStart, ConversationRole, ConverseOutput as OutputUnion, ConverseStreamOutput,
+    InferenceConfiguration, ReasoningContentBlock, ReasoningContentBlockDelta, ReasoningTextBlock,
+    SystemContentBlock, TokenUsage, ToolConfiguration, ToolInputSchema, ToolResultBlock,
+    ToolResultContentBlock, ToolResultStatus, ToolSpecification, ToolUseBlock,
 };
 use aws_smithy_types::{Document, Number};
+use bedrock_catalog::CacheTtl;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
@@ -112,10 +113,16 @@ pub(crate) fn parts(request: &Request) -> Result<Parts> {
         .iter()
         .map(sdk_message)
         .collect::<Result<Vec<_>>>()?;
-    let system = request
-        .system
-        .as_ref()
-        .map(|s| vec![SystemContentBlock::Text(s.clone())]);
+    let system = match &request.system {
+        Some(text) => {
+            let mut blocks = vec![SystemContentBlock::Text(text.clone())];
+            if let Some(ttl) = request.system_cache {
+                blocks.push(SystemContentBlock::CachePoint(cache_point(ttl)?));
+            }
+            Some(blocks)
+        }
+        None => None,
+    };
     let has_inference = request.max_tokens.is_some()
         || request.temperature.is_some()
         || request.top_p.is_some()
@@ -147,6 +154,9 @@ pub(crate) fn parts(request: &Request) -> Result<Parts> {
                     .build()
                     .map_err(build_error)?,
             ));
+        }
+        if let Some(ttl) = request.tools_cache {
+            builder = builder.tools(sdk::Tool::CachePoint(cache_point(ttl)?));
         }
         let choice = match request.tool_choice.as_ref().unwrap_or(&ToolChoice::Auto) {
             ToolChoice::Auto => sdk::ToolChoice::Auto(sdk::AutoToolChoice::builder().build()),
@@ -223,7 +233,20 @@ fn sdk_block(block: &Block) -> Result<ContentBlock> {
                     .map_err(build_error)?,
             )
         }
+        Block::CachePoint(ttl) => ContentBlock::CachePoint(cache_point(*ttl)?),
     })
+}
+
+/// A `cachePoint` in SDK types (the same block in messages, system and tools).
+fn cache_point(ttl: CacheTtl) -> Result<CachePointBlock> {
+    CachePointBlock::builder()
+        .r#type(CachePointType::Default)
+        .ttl(match ttl {
+            CacheTtl::FiveMinutes => sdk::CacheTtl::FiveMinutes,
+            CacheTtl::OneHour => sdk::CacheTtl::OneHour,
+        })
+        .build()
+        .map_err(build_error)
 }
 
 /// SDK content blocks → this crate's blocks (kinds this crate does not model are skipped).
@@ -256,7 +279,7 @@ pub(crate) fn text_and_reasoning(blocks: &[Block]) -> (String, Option<String>) {
         match block {
             Block::Text(t) => text.push_str(t),
             Block::Reasoning { text: r, .. } => reasoning.push_str(r),
-            Block::ToolUse(_) | Block::ToolResult(_) => {}
+            Block::ToolUse(_) | Block::ToolResult(_) | Block::CachePoint(_) => {}
         }
     }
     (text, (!reasoning.is_empty()).then_some(reasoning))
@@ -268,10 +291,20 @@ fn tokens(count: i32) -> u32 {
 }
 
 fn usage(usage: &TokenUsage) -> Usage {
+    let written_for_an_hour = usage
+        .cache_details
+        .iter()
+        .flatten()
+        .filter(|detail| detail.ttl == sdk::CacheTtl::OneHour)
+        .map(|detail| tokens(detail.input_tokens))
+        .sum();
     Usage {
         input: tokens(usage.input_tokens),
         output: tokens(usage.output_tokens),
         total: tokens(usage.total_tokens),
+        cache_read: usage.cache_read_input_tokens.map_or(0, tokens),
+        cache_write: usage.cache_write_input_tokens.map_or(0, tokens),
+        cache_write_1h: written_for_an_hour,
     }
 }
 

@@ -111,7 +111,7 @@ fn compare_goes_on_past_retired_models_and_shows_why_they_were_refused() {
     let table = comparison.to_markdown();
     assert!(
         table.contains(&format!(
-            "| Claude 3.7 Sonnet | – | – | – | refused | 🚫 end of life since 2026-04-28: “{}” → use Claude Sonnet 4.5 |",
+            "| Claude 3.7 Sonnet | – | – | – | – | refused | 🚫 end of life since 2026-04-28: “{}” → use Claude Sonnet 4.5 |",
             messages::END_OF_LIFE
         )),
         "{table}"

@@ -70,7 +70,7 @@ pub use auth::SIGNING_SERVICE;
 pub use clock::{CLOCK_PATH, Clock};
 pub use config::{
     Config, ConfigError, Credentials, DATE_ENV, DEFAULT_PREFILL_PER_TOKEN, DEFAULT_REGION,
-    MAX_BODY_BYTES, MAX_CLOCK_SKEW_SECONDS, PACE_ENV, Pacing,
+    FAST_PREFILL_PER_TOKEN, MAX_BODY_BYTES, MAX_CLOCK_SKEW_SECONDS, PACE_ENV, Pacing,
 };
 pub use error::ApiError;
 pub use journal::Received;

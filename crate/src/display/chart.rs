@@ -15,6 +15,21 @@ const VALUE_WIDTH: usize = 90;
 /// assert!(svg.starts_with("<svg"));
 /// ```
 pub fn bar_chart_svg(title: &str, unit: &str, bars: &[(String, Option<f64>)]) -> String {
+    bar_chart_svg_with(title, bars, |v| format!("{v:.0} {unit}"))
+}
+
+/// [`bar_chart_svg`] with each value written by `value_label` (for amounts a whole unit would hide,
+/// such as fractions of a cent).
+///
+/// ```
+/// let svg = bedrock_kit::display::bar_chart_svg_with("cost", &[("Nova".into(), Some(0.004))], |v| format!("${v:.3}"));
+/// assert!(svg.contains("$0.004"));
+/// ```
+pub fn bar_chart_svg_with(
+    title: &str,
+    bars: &[(String, Option<f64>)],
+    value_label: impl Fn(f64) -> String,
+) -> String {
     let max = bars
         .iter()
         .filter_map(|(_, v)| *v)
@@ -42,14 +57,14 @@ pub fn bar_chart_svg(title: &str, unit: &str, bars: &[(String, Option<f64>)]) ->
                 let length = ((v / max) * BAR_WIDTH as f64).round().max(1.0) as usize;
                 svg.push_str(&format!(
                     "<rect x=\"{LABEL_WIDTH}\" y=\"{y}\" width=\"{length}\" height=\"{BAR_HEIGHT}\" fill=\"#4e79a7\"/>\
-                     <text x=\"{}\" y=\"{text_y}\">{v:.0} {}</text>",
+                     <text x=\"{}\" y=\"{text_y}\">{}</text>",
                     LABEL_WIDTH + length + 6,
-                    escape_html(unit)
+                    escape_html(&value_label(*v))
                 ));
             }
             Some(v) => svg.push_str(&format!(
-                "<text x=\"{LABEL_WIDTH}\" y=\"{text_y}\">{v:.0} {}</text>",
-                escape_html(unit)
+                "<text x=\"{LABEL_WIDTH}\" y=\"{text_y}\">{}</text>",
+                escape_html(&value_label(*v))
             )),
             None => svg.push_str(&format!(
                 "<text x=\"{LABEL_WIDTH}\" y=\"{text_y}\" fill=\"#b22222\">failed</text>"

@@ -7,7 +7,7 @@ mod chart;
 mod html;
 mod table;
 
-pub use chart::bar_chart_svg;
+pub use chart::{bar_chart_svg, bar_chart_svg_with};
 pub(crate) use html::{escape_html, print_evcxr_html};
 pub use html::{evcxr_block, markdown_to_html};
 pub(crate) use table::{MarkdownTable, cell};

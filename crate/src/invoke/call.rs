@@ -4,6 +4,7 @@ use serde_json::Value;
 
 use super::provider::{body, parse, provider_of};
 use crate::backend::Bedrock;
+use crate::call::Operation;
 use crate::error::{Error, Result};
 use crate::message::Block;
 use crate::reply::{Reply, Usage};
@@ -60,7 +61,7 @@ impl Bedrock {
         let provider = provider_of(&self.resolve(model)?).ok_or_else(|| Error::invalid(format!(
             "no native body is known for {model}: use invoke_raw with the provider's JSON, or send (Converse)"
         )))?;
-        self.model_call(model, params, |id, params| async move {
+        self.model_call(Operation::Invoke, model, params, |id, params| async move {
             let invoked = self
                 .invoke_once(id.clone(), &body(provider, prompt, &params))
                 .await?;
@@ -83,6 +84,7 @@ impl Bedrock {
                     input: parsed.input_tokens,
                     output: parsed.output_tokens,
                     total: parsed.input_tokens + parsed.output_tokens,
+                    ..Usage::default()
                 },
                 model_id: id,
                 request_id: invoked.request_id,

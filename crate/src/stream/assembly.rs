@@ -165,6 +165,7 @@ mod tests {
                 input: 3,
                 output: 2,
                 total: 5,
+                ..Usage::default()
             }),
         ]);
         assert_eq!(reply.text, "Hello");
@@ -275,6 +276,7 @@ mod tests {
                 input: 1,
                 output: 50,
                 total: 51,
+                ..Usage::default()
             }),
             Duration::from_millis(600),
         );

@@ -78,7 +78,7 @@ impl Echo {
     }
 }
 
-fn emit(line: &str) {
+pub(super) fn emit(line: &str) {
     let mut out = std::io::stdout().lock();
     // Output is a convenience: a closed stdout must not fail the call.
     let _ = out.write_all(line.as_bytes());

@@ -11,7 +11,9 @@ use std::time::Instant;
 use futures::StreamExt;
 
 use crate::backend::Bedrock;
+use crate::call::Operation;
 use crate::error::{Error, Result};
+use crate::message::Block;
 use crate::reply::{Reply, Usage};
 use crate::request::Request;
 use crate::session::{Chunk, wait};
@@ -63,8 +65,10 @@ impl Bedrock {
 
     /// [`stream`](Self::stream) for async code.
     pub async fn stream_async(&self, model: &str, request: &Request) -> Result<Reply> {
-        self.model_call(model, request, |id, request| self.stream_once(id, request))
-            .await
+        self.model_call(Operation::Stream, model, request, |id, request| {
+            self.stream_once(id, request)
+        })
+        .await
     }
 
     /// One ConverseStream call, read to its end (the profile retry is the caller's).
@@ -109,4 +113,34 @@ impl Bedrock {
             }),
         }
     }
+}
+
+/// Shows an answer from the response cache as a live stream shows one: marked, then through
+/// the same line-by-line echo (the whole answer is at hand, so it arrives at once).
+pub(crate) fn replay(reply: &Reply, enabled: bool) {
+    if !enabled {
+        return;
+    }
+    echo::emit("↺ from the response cache (no call made)\n");
+    let mut echo = Echo::new(enabled);
+    for block in &reply.content {
+        let event = match block {
+            Block::Text(text) => StreamEvent::Text {
+                index: 0,
+                text: text.clone(),
+            },
+            Block::Reasoning { text, .. } => StreamEvent::Reasoning {
+                index: 0,
+                text: text.clone(),
+            },
+            Block::ToolUse(tool) => StreamEvent::ToolStart {
+                index: 0,
+                id: tool.id.clone(),
+                name: tool.name.clone(),
+            },
+            Block::ToolResult(_) | Block::CachePoint(_) => continue,
+        };
+        echo.show(&event);
+    }
+    echo.finish();
 }
