@@ -21,7 +21,11 @@ use serde_json::Value;
 
 type TestResult = Result<(), Box<dyn Error>>;
 
-const NOTEBOOKS: [&str; 2] = ["01_text_generation.ipynb", "02_beyond_the_basics.ipynb"];
+const NOTEBOOKS: [&str; 3] = [
+    "01_text_generation.ipynb",
+    "02_beyond_the_basics.ipynb",
+    "03_caching_and_cost.ipynb",
+];
 
 /// Not workshop material: a notebook that checks what the workshop's notebooks rely on in the
 /// kernel (one handle across cells, a panicking cell, an interrupt), run in the same execution.
@@ -426,7 +430,7 @@ fn seed_comparison_shows_the_retired_models_with_bedrock_s_reason() -> TestResul
             .ok_or("an EOL model has its date")?;
         let instead = model.lifecycle.replacement.as_deref().unwrap_or_default();
         let row = format!(
-            "{} – – – refused 🚫 end of life since {since}: “{}” → use {instead}",
+            "{} – – – – refused 🚫 end of life since {since}: “{}” → use {instead}",
             model.name,
             bedrock_catalog::messages::END_OF_LIFE
         );
@@ -591,6 +595,112 @@ fn a_system_prompt_changes_the_answer() -> TestResult {
         !with.contains("Visual Studio Build Tools"),
         "the system prompt made no difference:\n{with}"
     );
+    Ok(())
+}
+
+/// The dollar amounts a cell printed, in order (`$0.0123`).
+fn dollars_shown(nb: &Value, tag: &str) -> Result<Vec<f64>, String> {
+    let shown = shown(tagged(nb, tag)?);
+    let amounts: Vec<f64> = shown
+        .split('$')
+        .skip(1)
+        .filter_map(|rest| {
+            let number: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '.')
+                .collect();
+            number.parse().ok()
+        })
+        .collect();
+    if amounts.is_empty() {
+        return Err(format!("cell {tag:?} shows no dollar amount: {shown}"));
+    }
+    Ok(amounts)
+}
+
+#[test]
+#[ignore = "executes the notebooks with the Rust kernel: run ./workshop test"]
+fn every_reply_shows_its_cost() -> TestResult {
+    let nb = notebook(NOTEBOOKS[2])?;
+    assert_shows("setup", nb, &["words"])?;
+    let cost = dollars_shown(nb, "one-call")?;
+    assert!(cost[0] > 0.0, "a call cost nothing: {cost:?}");
+    Ok(())
+}
+
+#[test]
+#[ignore = "executes the notebooks with the Rust kernel: run ./workshop test"]
+fn a_cache_point_writes_the_story_once_then_reads_it_and_costs_less() -> TestResult {
+    let nb = notebook(NOTEBOOKS[2])?;
+    let without = shown(tagged(nb, "no-cache-point")?);
+    assert!(
+        !without.contains("prompt cache"),
+        "no cache point, yet the cache was used:\n{without}"
+    );
+    assert_shows(
+        "cache-point",
+        nb,
+        &[
+            "prefix written to the prompt cache",
+            "prefix read from the prompt cache",
+        ],
+    )?;
+    let with = shown(tagged(nb, "cache-point")?);
+    assert_eq!(
+        with.matches("prefix read from the prompt cache").count(),
+        2,
+        "the second and third questions should read the cache:\n{with}"
+    );
+    let totals = dollars_shown(nb, "cache-savings")?;
+    assert_eq!(totals.len(), 2, "{totals:?}");
+    assert!(
+        totals[1] < totals[0],
+        "the cache point did not save: {totals:?}"
+    );
+    Ok(())
+}
+
+#[test]
+#[ignore = "executes the notebooks with the Rust kernel: run ./workshop test"]
+fn broken_cache_rules_are_explained_before_anything_is_sent() -> TestResult {
+    let nb = notebook(NOTEBOOKS[2])?;
+    assert_shows("cache-rules", nb, &["5 cache checkpoints", "remove 1"])
+}
+
+#[test]
+#[ignore = "executes the notebooks with the Rust kernel: run ./workshop test"]
+fn the_response_cache_answers_a_repeat_without_a_call_and_replays_a_stream() -> TestResult {
+    let nb = notebook(NOTEBOOKS[2])?;
+    let table = shown(tagged(nb, "response-cache")?);
+    assert_eq!(
+        table.matches("from the response cache: no call").count(),
+        1,
+        "exactly the repeat comes from the cache:\n{table}"
+    );
+    assert_shows(
+        "response-cache-stream",
+        nb,
+        &[
+            "↺ from the response cache",
+            "from the response cache (no call made)",
+        ],
+    )?;
+    assert_shows("cache-stats", nb, &["hits", "misses", "saved"])?;
+    Ok(())
+}
+
+#[test]
+#[ignore = "executes the notebooks with the Rust kernel: run ./workshop test"]
+fn the_session_cost_table_totals_every_call_with_a_chart() -> TestResult {
+    let nb = notebook(NOTEBOOKS[2])?;
+    assert_shows(
+        "costs",
+        nb,
+        &["claude-haiku-4-5", "total", "catalog/prices.json"],
+    )?;
+    let total = dollars_shown(nb, "costs")?;
+    assert!(total.iter().all(|d| *d >= 0.0) && total.iter().any(|d| *d > 0.0));
+    assert!(html(tagged(nb, "costs")?).contains("<svg"), "no bar chart");
     Ok(())
 }
 

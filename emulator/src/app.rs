@@ -58,6 +58,9 @@ struct Inner {
     cache: CacheStore,
     clock: Clock,
     prefill_per_token: std::time::Duration,
+    /// Whether every request waits its prefill, or only those carrying a `cachePoint` (see
+    /// [`Config::prefill_always`]).
+    prefill_always: bool,
 }
 
 /// What the prompt cache needs of a Converse request that carries `cachePoint` blocks.
@@ -85,6 +88,7 @@ impl AppState {
                 cache: CacheStore::new(config.clock.clone()),
                 clock: config.clock.clone(),
                 prefill_per_token: config.prefill(),
+                prefill_always: config.prefill_always(),
             }),
         }
     }
@@ -400,6 +404,7 @@ impl AppState {
             }) => (answer, Ending::Stall { after_events }),
         };
         let mut reply = self.finish(answer, turn, model);
+        let prefills = self.inner.prefill_always || cache.is_some();
         if let (Some(cache), Some(rules)) = (cache, &model.prompt_cache) {
             let usage = self.inner.cache.apply(
                 &cache.caller.0,
@@ -410,10 +415,12 @@ impl AppState {
             reply.account_cache(usage, turn);
         }
         // Prefill: the model reads every input token it did not find in the cache.
-        reply.latency += self
-            .inner
-            .prefill_per_token
-            .saturating_mul(reply.uncached_input_tokens());
+        if prefills {
+            reply.latency += self
+                .inner
+                .prefill_per_token
+                .saturating_mul(reply.uncached_input_tokens());
+        }
         match turn.operation {
             Operation::ConverseStream => {
                 Ok(stream::response(converse::stream_plan(&reply), ending))

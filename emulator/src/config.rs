@@ -38,9 +38,10 @@ pub const PACE_ENV: &str = "BEDROCK_LOCAL_PACE";
 /// noticeably faster on Bedrock. Under [`Pacing::Fast`] it is [`FAST_PREFILL_PER_TOKEN`].
 pub const DEFAULT_PREFILL_PER_TOKEN: Duration = Duration::from_micros(100);
 
-/// The prefill time per uncached input token under [`Pacing::Fast`]: a fifth of the realistic
-/// one, so tests stay quick (a short prompt waits well under a millisecond) while a notebook
-/// still sees a 10,000-token prefix answer about 0.2 s sooner when it comes from the cache.
+/// The prefill time per uncached input token under [`Pacing::Fast`], for requests that carry a
+/// `cachePoint` only: a fifth of the realistic one, so a notebook still sees a 10,000-token
+/// prefix answer about 0.2 s sooner when it comes from the cache, while every other request (and
+/// every throughput figure) stays as fast as before.
 pub const FAST_PREFILL_PER_TOKEN: Duration = Duration::from_micros(20);
 
 /// How quickly answers come.
@@ -329,7 +330,7 @@ impl Config {
     /// The time a model takes per input token it processes (not read from the prompt cache),
     /// waited before the first byte and counted in `latencyMs`. Default:
     /// [`DEFAULT_PREFILL_PER_TOKEN`] under [`Pacing::Realistic`], [`FAST_PREFILL_PER_TOKEN`] under
-    /// [`Pacing::Fast`];
+    /// [`Pacing::Fast`] (for requests with a `cachePoint` only: [`Config::prefill_always`]);
     /// a value set here applies under either pace.
     ///
     /// ```
@@ -341,6 +342,19 @@ impl Config {
     pub fn prefill_per_token(mut self, per_token: Duration) -> Self {
         self.prefill_per_token = Some(per_token);
         self
+    }
+
+    /// Whether every request waits its prefill: under [`Pacing::Realistic`] or with
+    /// [`prefill_per_token`](Self::prefill_per_token) set; otherwise only requests that carry a
+    /// `cachePoint`, so that the fast pace shows what a prompt-cache hit saves and nothing else.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// assert!(!bedrock_local::Config::new().prefill_always());
+    /// assert!(bedrock_local::Config::new().prefill_per_token(Duration::from_micros(5)).prefill_always());
+    /// ```
+    pub fn prefill_always(&self) -> bool {
+        self.prefill_per_token.is_some() || self.pacing == Pacing::Realistic
     }
 
     /// The prefill time per uncached input token that applies with these settings.

@@ -13,7 +13,7 @@
 //! `--legacy-unused` answers Legacy models as Bedrock does for an account that has not used them.
 //! `--pace realistic` (or `BEDROCK_LOCAL_PACE`) paces each model by its measured speed.
 //! `--prefill-per-token-us N` waits N microseconds per input token not read from the prompt cache
-//! (default 100 with `--pace realistic`, 20 otherwise). `--test-clock` ages prompt-cache entries by
+//! (default 100 with `--pace realistic`; 20 otherwise, for requests with a `cachePoint` only). `--test-clock` ages prompt-cache entries by
 //! a manual clock that `POST /_local/clock {"advance_seconds": N}` moves forward.
 //! Prints one ready line with the address and the environment variables that point any AWS SDK
 //! here; stops cleanly on Ctrl-C or SIGTERM. Arguments are parsed by hand (a dozen flags do not
