@@ -9,6 +9,9 @@
 //! - [`Demo`]: the `[demo:*]` prompt markers of the local endpoint's fault demonstrations.
 //! - [`prompt_cache`]: what each model accepts for prompt caching, and [`prompt_cache::check`],
 //!   the one definition of the cache-checkpoint rules.
+//! - [`thinking`]: how each model reasons, and [`thinking::check`], the one definition of Claude's
+//!   extended-thinking rules; [`Model::structured_output`] says which models take
+//!   `outputConfig.textFormat`.
 //!
 //! ```
 //! use bedrock_catalog::{State, parse_date};
@@ -27,6 +30,7 @@ pub mod messages;
 mod model;
 mod price;
 pub mod prompt_cache;
+pub mod thinking;
 
 use std::sync::OnceLock;
 
@@ -38,6 +42,7 @@ pub use lifecycle::{DateError, Lifecycle, State, parse_date, today};
 pub use model::{Model, Pace, Provider};
 pub use price::{Prices, Rates, price_source, prices_for};
 pub use prompt_cache::{CachePoint, CacheRuleError, CacheSection, CacheTtl, PromptCache};
+pub use thinking::{Thinking, ThinkingRequest, ThinkingRuleError};
 pub use time::Date;
 
 /// The catalog file, compiled in so that neither side needs a file at run time.
@@ -199,6 +204,33 @@ mod tests {
             assert!(l.source.starts_with("https://"), "{}", model.name);
             assert!(model.source.starts_with("https://"), "{}", model.name);
         }
+    }
+
+    #[test]
+    fn structured_output_is_claimed_only_with_a_source_and_as_aws_lists_it() {
+        for model in models() {
+            assert_eq!(
+                model.structured_output,
+                model.structured_output_source.is_some(),
+                "{}",
+                model.name
+            );
+        }
+        let native: Vec<&str> = models()
+            .iter()
+            .filter(|m| m.structured_output)
+            .map(|m| m.name.as_str())
+            .collect();
+        assert_eq!(
+            native,
+            [
+                "Claude Haiku 4.5",
+                "Claude Sonnet 4.5",
+                "Claude Sonnet 4.6",
+                "Claude Opus 4.5",
+                "Claude Opus 4.6"
+            ]
+        );
     }
 
     #[test]

@@ -48,6 +48,59 @@ pub fn is_legacy_refusal(message: &str) -> bool {
         .contains("marked by provider as legacy")
 }
 
+/// Bedrock's prefix for refusals its model validator (Anthropic's, for Claude) raised.
+pub const MODEL_ERRORS: &str = "The model returned the following errors: ";
+
+/// ValidationException for reasoning content sent back to DeepSeek-R1 (in any message: Bedrock
+/// says "user" even for the assistant turns that carry it), and for reasoning in a user message
+/// on every model: quoted in langchain-ai/langchain-aws#401, aws-samples/bedrock-chat#845 and
+/// zed-industries/zed#32341.
+pub const REASONING_IN_HISTORY: &str =
+    "User messages cannot contain reasoning content. Please remove the reasoning content and try again.";
+
+/// ValidationException when thinking is on and the assistant turn before a tool result does not
+/// start with its reasoning block; `found` is Anthropic's block type (`tool_use`, `text`).
+/// Quoted from Bedrock in anomalyco/opencode#3077, langchain-ai/langchain-aws#844 and
+/// pydantic/pydantic-ai#2453.
+///
+/// ```
+/// let text = bedrock_catalog::messages::thinking_block_expected(1, "tool_use");
+/// assert!(text.starts_with("The model returned the following errors: messages.1.content.0.type: Expected `thinking`"));
+/// ```
+pub fn thinking_block_expected(message: usize, found: &str) -> String {
+    format!(
+        "{MODEL_ERRORS}messages.{message}.content.0.type: Expected `thinking` or `redacted_thinking`, but found `{found}`. When `thinking` is enabled, a final `assistant` message must start with a thinking block (preceeding the lastmost set of `tool_use` and `tool_result` blocks). We recommend you include thinking blocks from previous turns. To avoid this requirement, disable `thinking`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
+    )
+}
+
+/// ValidationException for a reasoning block whose signature does not match its text (changed
+/// text or signature, or a block of another model). Anthropic's text, seen through Bedrock in
+/// chenhg5/cc-connect#897 and lbjlaq/Antigravity-Manager#498; the Converse prefix is inferred.
+pub fn invalid_thinking_signature(message: usize, block: usize) -> String {
+    format!("{MODEL_ERRORS}messages.{message}.content.{block}: Invalid `signature` in `thinking` block")
+}
+
+/// ValidationException for a reasoning block sent back without its signature while thinking is
+/// on: quoted from Bedrock in earendil-works/pi#2063.
+pub fn thinking_signature_required(message: usize, block: usize) -> String {
+    format!("{MODEL_ERRORS}messages.{message}.content.{block}.thinking.signature: Field required")
+}
+
+/// ValidationException for `outputConfig.textFormat` sent to a model without structured outputs.
+/// **Not verified**: Bedrock's wording was not found; written like its tool-use refusal.
+pub const STRUCTURED_OUTPUT_UNSUPPORTED: &str = "This model doesn't support structured outputs. Remove outputConfig.textFormat, or use a model that supports it.";
+
+/// ValidationException for a `jsonSchema.schema` that is not a JSON object. **Not verified**:
+/// Bedrock's wording was not found.
+pub const INVALID_OUTPUT_SCHEMA: &str = "The schema in outputConfig.textFormat.structure.jsonSchema is not a valid JSON schema. Provide the schema as a JSON object serialized to a string, and try again.";
+
+/// ValidationException for a JSON Schema keyword Claude's structured outputs do not support,
+/// e.g. `("array", "maxItems")`: quoted from Bedrock in vercel/ai#17197 for `maxItems`; the same
+/// wording is assumed for the other keywords.
+pub fn unsupported_schema_keyword(kind: &str, keyword: &str) -> String {
+    format!("{MODEL_ERRORS}output_config.format.schema: For '{kind}' type, property '{keyword}' is not supported")
+}
+
 /// The response header the local endpoint puts on every answer it gives, scripted or refused,
 /// and the value it carries: a client reads the answer as "not a model's" from the answer
 /// itself, not from where it sent the request (a proxy or a recording may sit in between).

@@ -8,6 +8,7 @@ use time::Date;
 use crate::id::Geography;
 use crate::lifecycle::{Lifecycle, State};
 use crate::prompt_cache::PromptCache;
+use crate::thinking::Thinking;
 
 /// The native InvokeModel body family of a model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
@@ -123,6 +124,17 @@ pub struct Model {
     /// `None` means a checkpoint is refused ([`crate::prompt_cache::check`]).
     #[serde(default)]
     pub prompt_cache: Option<PromptCache>,
+    /// How it reasons: with a thinking budget the request sets (Claude), or always (DeepSeek-R1);
+    /// `None`: it cannot be asked to reason ([`crate::thinking::check`]).
+    #[serde(default)]
+    pub thinking: Option<Thinking>,
+    /// Whether Converse takes `outputConfig.textFormat` (a JSON schema the answer must fit) and
+    /// `toolSpec.strict` for it; without it a caller falls back to a forced tool call.
+    #[serde(default)]
+    pub structured_output: bool,
+    /// Where [`structured_output`](Self::structured_output) was read, when it is `true`.
+    #[serde(default)]
+    pub structured_output_source: Option<String>,
     /// The AWS page its ids and rules were checked against.
     pub source: String,
     /// What its sources disagree on, or only third parties state.

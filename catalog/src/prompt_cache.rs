@@ -45,6 +45,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::messages::MODEL_ERRORS;
 use crate::model::{Model, Provider};
 
 /// How long a cache entry lives after its last use (Bedrock restarts it on every hit).
@@ -243,8 +244,6 @@ pub enum CacheRuleError {
     },
 }
 
-/// Bedrock's prefix for errors its model validator raised.
-const MODEL_ERRORS: &str = "The model returned the following errors: ";
 
 impl CacheRuleError {
     /// The message of Bedrock's answer (see the module docs for which texts are verified).
