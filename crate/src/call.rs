@@ -9,7 +9,7 @@ use std::future::Future;
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
-use bedrock_catalog::{Model, base_model_id};
+use bedrock_catalog::{Model, ThinkingRequest, base_model_id};
 use serde_json::Value;
 
 use crate::backend::Bedrock;
@@ -17,7 +17,7 @@ use crate::catalog::profile_for;
 use crate::cost::cost_of;
 use crate::error::{Error, Result};
 use crate::reply::Reply;
-use crate::request::{Params, Request};
+use crate::request::{Params, Request, ToolChoice};
 use crate::session::Call;
 
 /// Prints a notice once per process copy (each notebook cell has its own copy, so once per cell).
@@ -86,6 +86,22 @@ impl Adapt for Request {
                 problem: "a cache checkpoint after the system prompt, but the request has none:                           set .system(...) or drop cache_system"
                     .into(),
             });
+        }
+        if let (Some(budget), Some(model)) = (self.thinking, model) {
+            let asked = ThinkingRequest {
+                temperature: self.temperature.map(f64::from),
+                top_p: self.top_p.map(f64::from),
+                forced_tool_choice: matches!(
+                    self.tool_choice,
+                    Some(ToolChoice::Any | ToolChoice::Tool(_))
+                ),
+                ..ThinkingRequest::new(
+                    i64::from(budget),
+                    self.max_tokens.unwrap_or(model.max_output_tokens),
+                )
+            };
+            bedrock_catalog::thinking::check(model, &asked)
+                .map_err(|rule| Error::invalid(format!("thinking on {}: {rule}", model.name)))?;
         }
         // A model the catalog does not know is Bedrock's to judge.
         match model {

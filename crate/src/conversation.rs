@@ -174,6 +174,7 @@ fn blocks_html(blocks: &[Block]) -> String {
                 },
                 escape_html(&result.content.to_string())
             ),
+            Block::GuardContent(text) => format!("<p>🛡 {}</p>", escape_html(text)),
             Block::CachePoint(ttl) => format!(
                 "<p style=\"color:#666\">⏸ cache point ({})</p>",
                 ttl.as_str()
@@ -196,6 +197,7 @@ impl fmt::Display for Conversation {
                     Block::ToolUse(tool) => writeln!(f, "{role} → {}({})", tool.name, tool.input)?,
                     Block::ToolResult(result) => writeln!(f, "{role} ← {}", result.content)?,
                     Block::CachePoint(ttl) => writeln!(f, "{role} [cache point {}]", ttl.as_str())?,
+                    Block::GuardContent(text) => writeln!(f, "{role} (guarded): {text}")?,
                 }
             }
         }

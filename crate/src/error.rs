@@ -253,6 +253,19 @@ pub enum Error {
         message: String,
     },
 
+    /// A model's answer did not fit the structure asked for (structured output).
+    #[error("the answer of {model} is not a {wanted} ({problem}); it said: {text}")]
+    Extraction {
+        /// The model id that answered.
+        model: String,
+        /// The type or schema asked for.
+        wanted: String,
+        /// What did not fit.
+        problem: String,
+        /// What the model returned, so you can see what went wrong.
+        text: String,
+    },
+
     /// A prompt-cache checkpoint breaks the model's caching rules; nothing was sent.
     #[error("prompt cache checkpoints for {model}: {problem}")]
     PromptCache {

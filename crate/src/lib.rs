@@ -95,6 +95,8 @@ mod converse;
 mod cost;
 pub mod display;
 mod error;
+mod extract;
+mod guardrail;
 mod invoke;
 mod message;
 mod reply;
@@ -121,10 +123,15 @@ pub use connect::BACKEND_ENV;
 pub use conversation::Conversation;
 pub use cost::{CallTable, Cost, CostRow, CostTable};
 pub use error::{Error, Result, SdkError};
+pub use extract::{Extracted, ExtractionRoute};
+pub use guardrail::{
+    Finding, GuardrailCheck, GuardrailReport, GuardrailSource, GuardrailTrace, GuardrailUse,
+    Policy, Stage, StreamProcessing,
+};
 pub use invoke::native_body;
 pub use message::{Block, Message, Role, ToolResult, ToolStatus, ToolUse};
 pub use reply::{Reply, Usage};
-pub use request::{Params, Request, ToolChoice, ToolSpec};
+pub use request::{OutputSchema, Params, Request, ToolChoice, ToolSpec};
 pub use response_cache::{CacheOptions, CacheStats};
 pub use settings::{COMPARE_CONCURRENCY, MAX_TOOL_ROUNDS, RetryMode, Settings};
 pub use tools::{Tool, ToolBox, ToolError, ToolRun, TypedTool};

@@ -73,6 +73,8 @@ pub enum Block {
     /// A prompt-cache checkpoint: Bedrock caches everything before it (tools, system prompt and
     /// the messages up to here) for the TTL, restarted on every hit.
     CachePoint(CacheTtl),
+    /// Text a guardrail checks (`guardContent`): with such blocks, only they are checked.
+    GuardContent(String),
 }
 
 /// One turn of a conversation.
@@ -106,7 +108,7 @@ impl Message {
         self.content
             .iter()
             .filter_map(|b| match b {
-                Block::Text(t) => Some(t.as_str()),
+                Block::Text(t) | Block::GuardContent(t) => Some(t.as_str()),
                 _ => None,
             })
             .collect::<Vec<_>>()
@@ -158,6 +160,7 @@ impl Block {
                 json!({ "toolResult": body })
             }
             Block::CachePoint(ttl) => cache_point_json(*ttl),
+            Block::GuardContent(text) => json!({ "guardContent": { "text": { "text": text } } }),
         }
     }
 }

@@ -1,12 +1,14 @@
 //! What comes back: the model's answer with its stop reason, usage, timing and ids.
 
 use std::fmt;
+use std::io::IsTerminal;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use crate::cost::Cost;
 use crate::display::{escape_html, markdown_to_html, print_evcxr_html};
+use crate::guardrail::{GuardrailReport, report_html};
 use crate::message::{Block, Message, Role, ToolUse, tool_uses_in};
 
 /// Tokens counted by Bedrock for one call.
@@ -55,6 +57,8 @@ pub struct Reply {
     pub text: String,
     /// Reasoning text, for models that return it.
     pub reasoning: Option<String>,
+    /// What the request's guardrail made of the call (with a guardrail on the request).
+    pub guardrail: Option<GuardrailReport>,
     /// Why the model stopped (`end_turn`, `tool_use`, `max_tokens`, ...).
     pub stop_reason: String,
     /// Token counts.
@@ -116,6 +120,13 @@ impl Reply {
         if let Some(speed) = self.tokens_per_second {
             line.push_str(&format!(" · {speed:.1} tokens/s"));
         }
+        if let Some(reasoning) = &self.reasoning {
+            // Bedrock counts reasoning inside the output tokens without a separate figure.
+            line.push_str(&format!(
+                " · reasoning: {} words of the output",
+                reasoning.split_whitespace().count()
+            ));
+        }
         if self.usage.cache_read > 0 || self.usage.cache_write > 0 {
             line.push_str(&format!(
                 " · prompt cache: {} read / {} written",
@@ -154,6 +165,9 @@ impl Reply {
                 escape_html(&tool.input.to_string())
             ));
         }
+        if let Some(guardrail) = &self.guardrail {
+            html.push_str(&report_html(guardrail));
+        }
         for change in &self.adjustments {
             html.push_str(&format!(
                 "<p><em>adjusted: {}</em></p>",
@@ -177,11 +191,19 @@ impl fmt::Display for Reply {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "── {} ──", self.model_id)?;
         if let Some(reasoning) = &self.reasoning {
-            writeln!(f, "[reasoning] {reasoning}")?;
+            // Dimmed on a terminal, so the answer stands out; plain where ANSI codes would show.
+            if std::io::stdout().is_terminal() {
+                writeln!(f, "\x1b[2m[reasoning] {reasoning}\x1b[0m")?;
+            } else {
+                writeln!(f, "[reasoning] {reasoning}")?;
+            }
         }
         writeln!(f, "{}", self.text)?;
         for tool in self.tool_uses() {
             writeln!(f, "[tool call] {} {}", tool.name, tool.input)?;
+        }
+        if let Some(guardrail) = &self.guardrail {
+            writeln!(f, "[{}]", guardrail.summary())?;
         }
         for change in &self.adjustments {
             writeln!(f, "[adjusted] {change}")?;

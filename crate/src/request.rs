@@ -4,8 +4,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::conversation::Conversation;
+use crate::guardrail::{GuardrailTrace, GuardrailUse, StreamProcessing};
 use crate::message::{Block, Message, Role};
-use bedrock_catalog::{CachePoint, CacheSection, CacheTtl, Model};
+use bedrock_catalog::{CachePoint, CacheSection, CacheTtl, Model, Thinking};
 
 /// A tool as offered to the model (`toolSpec`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -65,6 +66,23 @@ pub struct Request {
     pub system_cache: Option<CacheTtl>,
     /// A prompt-cache checkpoint after the tools, with its TTL.
     pub tools_cache: Option<CacheTtl>,
+    /// A guardrail to apply (`guardrailConfig`).
+    pub guardrail: Option<GuardrailUse>,
+    /// Extended thinking with this budget of tokens (Claude: `thinking` in the model fields).
+    pub thinking: Option<u32>,
+    /// Ask for an answer in JSON that fits a schema (`outputConfig.textFormat`).
+    pub output_schema: Option<OutputSchema>,
+}
+
+/// A JSON schema the answer must fit (structured output).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutputSchema {
+    /// A name for the schema (`^[a-zA-Z0-9_-]{1,64}$`).
+    pub name: String,
+    /// What the answer is, for the model.
+    pub description: Option<String>,
+    /// The JSON Schema.
+    pub schema: Value,
 }
 
 impl Request {
@@ -198,6 +216,73 @@ impl Request {
         tools.into_iter().chain(system).chain(messages).collect()
     }
 
+    /// Applies a guardrail to the prompt and the answer, with its trace on (see
+    /// [`guardrail_trace`](Self::guardrail_trace)); `version` is `"DRAFT"` or a number.
+    ///
+    /// ```
+    /// use bedrock_kit::{GuardrailTrace, Request};
+    /// let request = Request::new("Should I buy shares?").guardrail("workshop-demo", "1").guardrail_trace(GuardrailTrace::Disabled);
+    /// assert_eq!(request.guardrail.unwrap().trace, GuardrailTrace::Disabled);
+    /// ```
+    pub fn guardrail(mut self, id: &str, version: &str) -> Self {
+        self.guardrail = Some(GuardrailUse {
+            id: id.to_string(),
+            version: version.to_string(),
+            trace: GuardrailTrace::default(),
+            stream_processing: StreamProcessing::default(),
+        });
+        self
+    }
+
+    /// How much of its assessment the guardrail reports (needs [`guardrail`](Self::guardrail)).
+    pub fn guardrail_trace(mut self, trace: GuardrailTrace) -> Self {
+        if let Some(guardrail) = &mut self.guardrail {
+            guardrail.trace = trace;
+        }
+        self
+    }
+
+    /// How a stream is checked (needs [`guardrail`](Self::guardrail)).
+    pub fn guardrail_stream_processing(mut self, mode: StreamProcessing) -> Self {
+        if let Some(guardrail) = &mut self.guardrail {
+            guardrail.stream_processing = mode;
+        }
+        self
+    }
+
+    /// Appends a user message whose text the guardrail checks (`guardContent`); with such blocks
+    /// in a request, the guardrail checks only them, not the rest of the prompt.
+    pub fn guarded_user(mut self, text: &str) -> Self {
+        self.messages.push(Message {
+            role: Role::User,
+            content: vec![Block::GuardContent(text.to_string())],
+        });
+        self
+    }
+
+    /// Turns on extended thinking with a budget of reasoning tokens (at least 1,024, below
+    /// `max_tokens`). Thinking forbids a changed temperature or topP, so those are dropped (and
+    /// the reply says so).
+    ///
+    /// ```
+    /// let request = bedrock_kit::Request::new("A puzzle").thinking(2048).max_tokens(4096);
+    /// assert_eq!(request.thinking, Some(2048));
+    /// ```
+    pub fn thinking(mut self, budget_tokens: u32) -> Self {
+        self.thinking = Some(budget_tokens);
+        self
+    }
+
+    /// Asks for an answer in JSON that fits `schema`, named `name`.
+    pub fn json_schema(mut self, name: &str, schema: Value) -> Self {
+        self.output_schema = Some(OutputSchema {
+            name: name.to_string(),
+            description: None,
+            schema,
+        });
+        self
+    }
+
     /// Appends a user message.
     pub fn user(mut self, text: &str) -> Self {
         self.messages.push(Message::user(text));
@@ -247,7 +332,82 @@ impl Request {
                 model.name
             ));
         }
+        changes.extend(request.thinking_rules(model));
         (request, changes)
+    }
+
+    /// Extended thinking as the model takes it, and the history rules of reasoning models (the
+    /// catalog's `thinking`); what cannot be fixed is left for `check_rules` to refuse.
+    fn thinking_rules(&mut self, model: &Model) -> Vec<String> {
+        let mut changes = Vec::new();
+        let top_p_min = match &model.thinking {
+            Some(Thinking::Budget { top_p_min, .. }) => *top_p_min,
+            Some(Thinking::Always { .. }) => return self.always_reasoning_rules(model),
+            None => return changes,
+        };
+        let Some(budget) = self.thinking else {
+            return changes;
+        };
+        if self.temperature.take().is_some() {
+            changes.push("dropped temperature: extended thinking uses the model's own".into());
+        }
+        if let Some(top_p) = self.top_p
+            && top_p_min.is_none_or(|min| f64::from(top_p) < min)
+        {
+            self.top_p = None;
+            changes.push(match top_p_min {
+                Some(min) => format!(
+                    "dropped topP {top_p}: with extended thinking it must be at least {min}"
+                ),
+                None => "dropped topP: extended thinking uses the model's own".into(),
+            });
+        }
+        if matches!(
+            self.tool_choice,
+            Some(ToolChoice::Any | ToolChoice::Tool(_))
+        ) {
+            self.tool_choice = Some(ToolChoice::Auto);
+            changes.push(
+                "made the tool choice auto: extended thinking cannot be forced to call a tool"
+                    .into(),
+            );
+        }
+        if self.max_tokens.is_none_or(|max| max <= budget) {
+            let max = budget.saturating_add(1024).min(model.max_output_tokens);
+            self.max_tokens = Some(max);
+            changes.push(format!(
+                "set maxTokens to {max}: it must be larger than the thinking budget of {budget}"
+            ));
+        }
+        changes
+    }
+
+    /// A model that always reasons (DeepSeek-R1): no budget to set, and no reasoning of its own
+    /// in the history, which Bedrock refuses.
+    fn always_reasoning_rules(&mut self, model: &Model) -> Vec<String> {
+        let mut changes = Vec::new();
+        let mut dropped = false;
+        for message in self
+            .messages
+            .iter_mut()
+            .filter(|m| m.role == Role::Assistant)
+        {
+            let before = message.content.len();
+            message
+                .content
+                .retain(|block| !matches!(block, Block::Reasoning { .. }));
+            dropped |= message.content.len() != before;
+        }
+        if dropped {
+            changes.push(format!(
+                "left {}'s earlier reasoning out of the history, which Bedrock refuses",
+                model.name
+            ));
+        }
+        if self.thinking.take().is_some() {
+            changes.push(format!("dropped thinking: {} always reasons", model.name));
+        }
+        changes
     }
 }
 

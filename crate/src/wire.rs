@@ -10,18 +10,21 @@ use aws_sdk_bedrockruntime::operation::converse::ConverseOutput;
 use aws_sdk_bedrockruntime::types::{
     self as sdk, CachePointBlock, CachePointType, ContentBlock, ContentBlockDelta,
     ContentBlockStart, ConversationRole, ConverseOutput as OutputUnion, ConverseStreamOutput,
-    InferenceConfiguration, ReasoningContentBlock, ReasoningContentBlockDelta, ReasoningTextBlock,
-    SystemContentBlock, TokenUsage, ToolConfiguration, ToolInputSchema, ToolResultBlock,
-    ToolResultContentBlock, ToolResultStatus, ToolSpecification, ToolUseBlock,
+    GuardrailConverseContentBlock, GuardrailConverseTextBlock, InferenceConfiguration,
+    JsonSchemaDefinition, OutputConfig, OutputFormat, OutputFormatStructure, OutputFormatType,
+    ReasoningContentBlock, ReasoningContentBlockDelta, ReasoningTextBlock, SystemContentBlock,
+    TokenUsage, ToolConfiguration, ToolInputSchema, ToolResultBlock, ToolResultContentBlock,
+    ToolResultStatus, ToolSpecification, ToolUseBlock,
 };
 use aws_smithy_types::{Document, Number};
 use bedrock_catalog::CacheTtl;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
+use crate::guardrail::{GuardrailReport, findings_from_trace};
 use crate::message::{Block, Message, Role, ToolStatus, ToolUse};
 use crate::reply::{Reply, Usage};
-use crate::request::{Request, ToolChoice};
+use crate::request::{OutputSchema, Request, ToolChoice};
 use crate::stream::StreamEvent;
 
 /// JSON → SDK `Document`.
@@ -83,6 +86,7 @@ pub(crate) struct Parts {
     pub inference: Option<InferenceConfiguration>,
     pub tools: Option<ToolConfiguration>,
     pub additional: Option<Document>,
+    pub output: Option<OutputConfig>,
 }
 
 /// A Converse or ConverseStream builder with the model id and a request's [`Parts`] set. The
@@ -97,6 +101,7 @@ macro_rules! with_parts {
             .set_inference_config(parts.inference)
             .set_tool_config(parts.tools)
             .set_additional_model_request_fields(parts.additional)
+            .set_output_config(parts.output)
     }};
 }
 pub(crate) use with_parts;
@@ -170,13 +175,53 @@ pub(crate) fn parts(request: &Request) -> Result<Parts> {
         };
         Some(builder.tool_choice(choice).build().map_err(build_error)?)
     };
+    let output = match &request.output_schema {
+        Some(wanted) => Some(output_config(wanted)?),
+        None => None,
+    };
     Ok(Parts {
         messages,
         system,
         inference,
         tools,
-        additional: request.additional_fields.as_ref().map(to_document),
+        additional: additional_fields(request).as_ref().map(to_document),
+        output,
     })
+}
+
+/// `additionalModelRequestFields`: the request's own, with Claude's `thinking` when it is on.
+fn additional_fields(request: &Request) -> Option<Value> {
+    let Some(budget) = request.thinking else {
+        return request.additional_fields.clone();
+    };
+    let mut fields = match &request.additional_fields {
+        Some(Value::Object(fields)) => fields.clone(),
+        _ => Map::new(),
+    };
+    fields.insert(
+        "thinking".into(),
+        serde_json::json!({ "type": "enabled", "budget_tokens": budget }),
+    );
+    Some(Value::Object(fields))
+}
+
+/// `outputConfig.textFormat`: the schema travels as a JSON string.
+fn output_config(wanted: &OutputSchema) -> Result<OutputConfig> {
+    let definition = JsonSchemaDefinition::builder()
+        .schema(wanted.schema.to_string())
+        .name(wanted.name.clone())
+        .set_description(wanted.description.clone())
+        .build()
+        .map_err(build_error)?;
+    Ok(OutputConfig::builder()
+        .text_format(
+            OutputFormat::builder()
+                .r#type(OutputFormatType::JsonSchema)
+                .structure(OutputFormatStructure::JsonSchema(definition))
+                .build()
+                .map_err(build_error)?,
+        )
+        .build())
 }
 
 fn sdk_message(message: &Message) -> Result<sdk::Message> {
@@ -234,6 +279,14 @@ fn sdk_block(block: &Block) -> Result<ContentBlock> {
             )
         }
         Block::CachePoint(ttl) => ContentBlock::CachePoint(cache_point(*ttl)?),
+        Block::GuardContent(text) => {
+            ContentBlock::GuardContent(GuardrailConverseContentBlock::Text(
+                GuardrailConverseTextBlock::builder()
+                    .text(text.clone())
+                    .build()
+                    .map_err(build_error)?,
+            ))
+        }
     })
 }
 
@@ -280,6 +333,7 @@ pub(crate) fn text_and_reasoning(blocks: &[Block]) -> (String, Option<String>) {
             Block::Text(t) => text.push_str(t),
             Block::Reasoning { text: r, .. } => reasoning.push_str(r),
             Block::ToolUse(_) | Block::ToolResult(_) | Block::CachePoint(_) => {}
+            Block::GuardContent(t) => text.push_str(t),
         }
     }
     (text, (!reasoning.is_empty()).then_some(reasoning))
@@ -318,6 +372,15 @@ pub(crate) fn reply_from_output(id: &str, output: &ConverseOutput) -> Reply {
     Reply {
         text,
         reasoning,
+        guardrail: output
+            .trace
+            .as_ref()
+            .and_then(|trace| trace.guardrail.as_ref())
+            .map(|trace| GuardrailReport {
+                findings: findings_from_trace(trace),
+                action_reason: trace.action_reason.clone(),
+                ..GuardrailReport::default()
+            }),
         stop_reason: output.stop_reason.as_str().to_string(),
         usage: output.usage.as_ref().map(usage).unwrap_or_default(),
         model_id: id.to_string(),
@@ -359,9 +422,18 @@ pub(crate) fn stream_event(event: ConverseStreamOutput) -> Option<StreamEvent> {
         ConverseStreamOutput::MessageStop(stop) => StreamEvent::Stop {
             reason: stop.stop_reason.as_str().to_string(),
         },
-        ConverseStreamOutput::Metadata(metadata) => {
-            StreamEvent::Usage(usage(metadata.usage.as_ref()?))
-        }
+        ConverseStreamOutput::Metadata(metadata) => StreamEvent::Metadata {
+            usage: metadata.usage.as_ref().map(usage),
+            guardrail: metadata
+                .trace
+                .as_ref()
+                .and_then(|trace| trace.guardrail.as_ref())
+                .map(|trace| GuardrailReport {
+                    findings: findings_from_trace(trace),
+                    action_reason: trace.action_reason.clone(),
+                    ..GuardrailReport::default()
+                }),
+        },
         _ => return None,
     })
 }

@@ -11,7 +11,15 @@ use aws_smithy_types::Blob;
 use futures::channel::{mpsc, oneshot};
 
 use super::client::{AnswerMarker, Scope, call_config, describe_source};
+use aws_sdk_bedrockruntime::types::{
+    GuardrailAction, GuardrailConfiguration, GuardrailContentBlock, GuardrailContentSource,
+    GuardrailTextBlock,
+};
+
 use crate::error::{Error, Result};
+use crate::guardrail::{
+    GuardrailCheck, GuardrailSource, GuardrailUse, Stage, findings_in, stamp_guardrail,
+};
 use crate::reply::Reply;
 use crate::request::Request;
 use crate::sdk_error::{ErrorScope, map_sdk_error, stream_failure};
@@ -57,6 +65,12 @@ pub(crate) enum Job {
         call: Call,
         request: Request,
         answer: oneshot::Sender<Result<Vec<u8>>>,
+    },
+    /// ApplyGuardrail on one text.
+    ApplyGuardrail {
+        settings: Settings,
+        check: GuardrailRequest,
+        answer: oneshot::Sender<Result<GuardrailCheck>>,
     },
     /// Ask the credential chain once, naming where the credentials came from.
     ProbeCredentials {
@@ -115,6 +129,13 @@ pub(super) async fn run(job: Job, scope: Arc<Scope>) {
         } => {
             let _ = answer.send(capture(&scope, &call, &request).await);
         }
+        Job::ApplyGuardrail {
+            settings,
+            check,
+            answer,
+        } => {
+            let _ = answer.send(apply_guardrail(&scope, &settings, &check).await);
+        }
         Job::ProbeCredentials { answer } => {
             let _ = answer.send(probe_credentials(&scope).await);
         }
@@ -133,6 +154,7 @@ async fn converse(scope: &Scope, call: &Call, request: &Request) -> Result<Reply
     let marker = AnswerMarker::default();
     let local = marker.flag();
     let output = with_parts!(scope.client.converse(), &call.model_id, parts(request)?)
+        .set_guardrail_config(converse_guardrail(request))
         .customize()
         .config_override(call_config(&call.settings))
         .interceptor(marker)
@@ -141,7 +163,16 @@ async fn converse(scope: &Scope, call: &Call, request: &Request) -> Result<Reply
         .map_err(|error| map_sdk_error(&error_scope(scope, call), &call.model_id, error))?;
     let mut reply = reply_from_output(&call.model_id, &output);
     reply.local = local.load(Ordering::Relaxed);
+    stamp_guardrail(&mut reply, request.guardrail.as_ref());
     Ok(reply)
+}
+
+/// The request's guardrail as Converse takes it.
+fn converse_guardrail(request: &Request) -> Option<GuardrailConfiguration> {
+    request
+        .guardrail
+        .as_ref()
+        .map(GuardrailUse::converse_config)
 }
 
 async fn converse_stream(
@@ -151,6 +182,7 @@ async fn converse_stream(
     chunks: &mpsc::UnboundedSender<Chunk>,
 ) {
     let send = |chunk: Chunk| chunks.unbounded_send(chunk).is_ok();
+    let guardrail = request.guardrail.as_ref().map(GuardrailUse::stream_config);
     let parts = match parts(request) {
         Ok(parts) => parts,
         Err(error) => {
@@ -161,6 +193,7 @@ async fn converse_stream(
     let marker = AnswerMarker::default();
     let local = marker.flag();
     let opened = with_parts!(scope.client.converse_stream(), &call.model_id, parts)
+        .set_guardrail_config(guardrail)
         .customize()
         .config_override(call_config(&call.settings))
         .interceptor(marker)
@@ -232,6 +265,7 @@ async fn capture(scope: &Scope, call: &Call, request: &Request) -> Result<Vec<u8
     let capture = CaptureBody::default();
     let body = capture.slot();
     let outcome = with_parts!(scope.client.converse(), &call.model_id, parts(request)?)
+        .set_guardrail_config(converse_guardrail(request))
         .customize()
         .config_override(call_config(&call.settings))
         .interceptor(capture)
@@ -249,6 +283,69 @@ async fn capture(scope: &Scope, call: &Call, request: &Request) -> Result<Vec<u8
             "the SDK finished without reaching transmission, so there is no request body to show",
         )),
     }
+}
+
+/// What ApplyGuardrail is asked to check, as plain data.
+pub(crate) struct GuardrailRequest {
+    pub id: String,
+    pub version: String,
+    pub source: GuardrailSource,
+    pub text: String,
+}
+
+async fn apply_guardrail(
+    scope: &Scope,
+    settings: &Settings,
+    check: &GuardrailRequest,
+) -> Result<GuardrailCheck> {
+    let content = GuardrailContentBlock::Text(
+        GuardrailTextBlock::builder()
+            .text(check.text.clone())
+            .build()
+            .map_err(|e| Error::invalid(e.to_string()))?,
+    );
+    let source = match check.source {
+        GuardrailSource::Input => GuardrailContentSource::Input,
+        GuardrailSource::Output => GuardrailContentSource::Output,
+    };
+    let output = scope
+        .client
+        .apply_guardrail()
+        .guardrail_identifier(&check.id)
+        .guardrail_version(&check.version)
+        .source(source)
+        .content(content)
+        .customize()
+        .config_override(call_config(settings))
+        .send()
+        .await
+        .map_err(|error| {
+            let scope = ErrorScope {
+                region: &scope.region,
+                endpoint: &scope.endpoint_label,
+                settings,
+            };
+            map_sdk_error(&scope, &format!("guardrail {}", check.id), error)
+        })?;
+    let stage = match check.source {
+        GuardrailSource::Input => Stage::Input,
+        GuardrailSource::Output => Stage::Output,
+    };
+    Ok(GuardrailCheck {
+        id: check.id.clone(),
+        intervened: output.action == GuardrailAction::GuardrailIntervened,
+        outputs: output
+            .outputs
+            .iter()
+            .filter_map(|o| o.text.clone())
+            .collect(),
+        findings: output
+            .assessments
+            .iter()
+            .flat_map(|assessment| findings_in(stage, assessment))
+            .collect(),
+        action_reason: output.action_reason.clone(),
+    })
 }
 
 async fn probe_credentials(scope: &Scope) -> Result<String> {

@@ -21,10 +21,12 @@ use std::thread::JoinHandle;
 use futures::channel::{mpsc, oneshot};
 
 use crate::error::{Error, Result};
+use crate::guardrail::GuardrailCheck;
 use crate::reply::Reply;
 use crate::request::Request;
+use crate::settings::Settings;
 
-pub(crate) use job::{Call, Chunk, Invoked, Job};
+pub(crate) use job::{Call, Chunk, GuardrailRequest, Invoked, Job};
 pub(crate) use worker::{Connected, Keys, Setup};
 
 /// Waits for a future on the calling thread, parking it between wake-ups.
@@ -97,6 +99,21 @@ impl Session {
         self.submit(Job::Capture {
             call,
             request,
+            answer,
+        })?;
+        answered.await.map_err(|_| worker_gone())?
+    }
+
+    /// ApplyGuardrail on one text.
+    pub(crate) async fn apply_guardrail(
+        &self,
+        settings: Settings,
+        check: GuardrailRequest,
+    ) -> Result<GuardrailCheck> {
+        let (answer, answered) = oneshot::channel();
+        self.submit(Job::ApplyGuardrail {
+            settings,
+            check,
             answer,
         })?;
         answered.await.map_err(|_| worker_gone())?

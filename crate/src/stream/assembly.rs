@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::StreamEvent;
+use crate::guardrail::GuardrailReport;
 use crate::message::{Block, ToolUse};
 use crate::reply::{Reply, Usage};
 use crate::wire::text_and_reasoning;
@@ -31,6 +32,7 @@ pub(crate) struct Assembly {
     tools: BTreeMap<i32, PartialTool>,
     stop_reason: String,
     usage: Usage,
+    guardrail: Option<GuardrailReport>,
     first_token: Option<Duration>,
 }
 
@@ -58,12 +60,27 @@ impl Assembly {
                 self.tools.entry(index).or_default().input.push_str(&input);
             }
             StreamEvent::Stop { reason } => self.stop_reason = reason,
-            StreamEvent::Usage(usage) => self.usage = usage,
+            StreamEvent::Metadata { usage, guardrail } => {
+                if let Some(usage) = usage {
+                    self.usage = usage;
+                }
+                if guardrail.is_some() {
+                    self.guardrail = guardrail;
+                }
+            }
         }
     }
 
     /// The blocks in order: by index, and within one index reasoning, text, then a tool call.
-    fn blocks(self) -> (Vec<Block>, String, Usage, Option<Duration>) {
+    fn blocks(
+        self,
+    ) -> (
+        Vec<Block>,
+        String,
+        Usage,
+        Option<Duration>,
+        Option<GuardrailReport>,
+    ) {
         let mut ordered: BTreeMap<(i32, u8), Block> = BTreeMap::new();
         for (index, (text, signature)) in self.reasoning {
             ordered.insert((index, 0), Block::Reasoning { text, signature });
@@ -75,7 +92,13 @@ impl Assembly {
             ordered.insert((index, 2), Block::ToolUse(tool_use(tool)));
         }
         let blocks = ordered.into_values().collect();
-        (blocks, self.stop_reason, self.usage, self.first_token)
+        (
+            blocks,
+            self.stop_reason,
+            self.usage,
+            self.first_token,
+            self.guardrail,
+        )
     }
 
     /// The reply as far as it arrived, `latency` after the call started.
@@ -85,7 +108,7 @@ impl Assembly {
         request_id: Option<String>,
         latency: Duration,
     ) -> Reply {
-        let (content, stop_reason, usage, first_token) = self.blocks();
+        let (content, stop_reason, usage, first_token, guardrail) = self.blocks();
         let (text, reasoning) = text_and_reasoning(&content);
         // Speed over the generation window; when everything arrived in one burst that window is
         // too short to mean anything, so the whole call's duration is used instead.
@@ -102,6 +125,7 @@ impl Assembly {
         Reply {
             text,
             reasoning,
+            guardrail,
             stop_reason,
             usage,
             latency,
@@ -161,12 +185,15 @@ mod tests {
             StreamEvent::Stop {
                 reason: "end_turn".into(),
             },
-            StreamEvent::Usage(Usage {
-                input: 3,
-                output: 2,
-                total: 5,
-                ..Usage::default()
-            }),
+            StreamEvent::Metadata {
+                usage: Some(Usage {
+                    input: 3,
+                    output: 2,
+                    total: 5,
+                    ..Usage::default()
+                }),
+                guardrail: None,
+            },
         ]);
         assert_eq!(reply.text, "Hello");
         assert_eq!(reply.content, vec![Block::Text("Hello".into())]);
@@ -272,12 +299,15 @@ mod tests {
         let mut assembly = Assembly::default();
         assembly.apply(text(0, "a"), Duration::from_millis(100));
         assembly.apply(
-            StreamEvent::Usage(Usage {
-                input: 1,
-                output: 50,
-                total: 51,
-                ..Usage::default()
-            }),
+            StreamEvent::Metadata {
+                usage: Some(Usage {
+                    input: 1,
+                    output: 50,
+                    total: 51,
+                    ..Usage::default()
+                }),
+                guardrail: None,
+            },
             Duration::from_millis(600),
         );
         let reply = assembly.into_reply("m", None, Duration::from_millis(600));

@@ -13,6 +13,7 @@ use futures::StreamExt;
 use crate::backend::Bedrock;
 use crate::call::Operation;
 use crate::error::{Error, Result};
+use crate::guardrail::GuardrailReport;
 use crate::message::Block;
 use crate::reply::{Reply, Usage};
 use crate::request::Request;
@@ -40,8 +41,11 @@ pub(crate) enum StreamEvent {
     ToolInput { index: i32, input: String },
     /// Why the model stopped.
     Stop { reason: String },
-    /// Token counts.
-    Usage(Usage),
+    /// The closing metadata: token counts, and the guardrail's trace when one was asked for.
+    Metadata {
+        usage: Option<Usage>,
+        guardrail: Option<GuardrailReport>,
+    },
 }
 
 impl Bedrock {
@@ -74,6 +78,7 @@ impl Bedrock {
     /// One ConverseStream call, read to its end (the profile retry is the caller's).
     async fn stream_once(&self, id: String, request: Request) -> Result<Reply> {
         let started = Instant::now();
+        let guardrail = request.guardrail.clone();
         let mut chunks = self.session.converse_stream(self.call(&id), request)?;
         let (request_id, local) = match chunks.next().await {
             Some(Chunk::Opened { request_id, local }) => (request_id, local),
@@ -103,6 +108,7 @@ impl Bedrock {
         echo.finish();
         let mut reply = assembly.into_reply(&id, request_id, started.elapsed());
         reply.local = local;
+        crate::guardrail::stamp_guardrail(&mut reply, guardrail.as_ref());
         match failure {
             None => Ok(reply),
             Some((code, message)) => Err(Error::StreamInterrupted {
@@ -138,7 +144,7 @@ pub(crate) fn replay(reply: &Reply, enabled: bool) {
                 id: tool.id.clone(),
                 name: tool.name.clone(),
             },
-            Block::ToolResult(_) | Block::CachePoint(_) => continue,
+            Block::ToolResult(_) | Block::CachePoint(_) | Block::GuardContent(_) => continue,
         };
         echo.show(&event);
     }
