@@ -21,10 +21,11 @@ use serde_json::Value;
 
 type TestResult = Result<(), Box<dyn Error>>;
 
-const NOTEBOOKS: [&str; 3] = [
+const NOTEBOOKS: [&str; 4] = [
     "01_text_generation.ipynb",
     "02_beyond_the_basics.ipynb",
     "03_caching_and_cost.ipynb",
+    "04_guardrails_reasoning_structure.ipynb",
 ];
 
 /// Not workshop material: a notebook that checks what the workshop's notebooks rely on in the
@@ -701,6 +702,60 @@ fn the_session_cost_table_totals_every_call_with_a_chart() -> TestResult {
     let total = dollars_shown(nb, "costs")?;
     assert!(total.iter().all(|d| *d >= 0.0) && total.iter().any(|d| *d > 0.0));
     assert!(html(tagged(nb, "costs")?).contains("<svg"), "no bar chart");
+    Ok(())
+}
+
+#[test]
+#[ignore = "executes the notebooks with the Rust kernel: run ./workshop test"]
+fn the_guarded_assistant_blocks_a_denied_topic_and_masks_contact_details() -> TestResult {
+    let nb = notebook(NOTEBOOKS[3])?;
+    assert_shows(
+        "guardrail-topic",
+        nb,
+        &["guardrail_intervened", "intervened", "denied topic", "BLOCKED"],
+    )?;
+    assert_shows("guardrail-mask", nb, &["{EMAIL}", "{PHONE}", "ANONYMIZED"])?;
+    let masked = shown(tagged(nb, "guardrail-mask")?);
+    assert!(
+        !masked.contains("support@example.com"),
+        "the address was shown:\n{masked}"
+    );
+    assert_shows(
+        "apply-guardrail",
+        nb,
+        &["intervened", "{EMAIL}", "{PHONE}", "sensitive information"],
+    )
+}
+
+#[test]
+#[ignore = "executes the notebooks with the Rust kernel: run ./workshop test"]
+fn thinking_shows_the_reasoning_apart_from_the_answer_also_when_streamed() -> TestResult {
+    let nb = notebook(NOTEBOOKS[3])?;
+    assert_shows("thinking", nb, &["reasoning", "$0.05"])?;
+    let split = shown(tagged(nb, "thinking-split")?);
+    let reasoning_words: u64 = split
+        .split("reasoning: ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| format!("no reasoning count in {split}"))?;
+    assert!(reasoning_words > 10, "{split}");
+    assert_shows("thinking-stream", nb, &["💭", "$0.05"])
+}
+
+#[test]
+#[ignore = "executes the notebooks with the Rust kernel: run ./workshop test"]
+fn a_typed_case_is_extracted_natively_and_through_the_tool_fallback() -> TestResult {
+    let nb = notebook(NOTEBOOKS[3])?;
+    for tag in ["extract", "extract-fallback"] {
+        assert_shows(tag, nb, &["A Scandal in Bohemia", "1888", "solved: false"])?;
+    }
+    assert_shows("extract-fallback", nb, &["no native structured output"])?;
+    let native = shown(tagged(nb, "extract")?);
+    assert!(
+        !native.contains("no native structured output"),
+        "Claude Haiku 4.5 has structured output:\n{native}"
+    );
     Ok(())
 }
 
