@@ -28,10 +28,12 @@ use crate::journal::Journal;
 use crate::json;
 use crate::prompt_cache::{self, CacheStore, Checkpoint};
 use crate::providers;
+use crate::reasoning::{self, Signatures, Signer};
 use crate::resolve::{self, Calendar};
 use crate::scenario::ScenarioSet;
 use crate::stats::{Counters, STATS_PATH};
 use crate::stream::{self, Ending};
+use crate::structured;
 use crate::turn::{Answer, Fault, Operation, Outcome, Turn};
 use crate::validate;
 use bedrock_catalog::Model;
@@ -61,6 +63,25 @@ struct Inner {
     /// Whether every request waits its prefill, or only those carrying a `cachePoint` (see
     /// [`Config::prefill_always`]).
     prefill_always: bool,
+    /// Signs the reasoning blocks this endpoint sends and verifies those that come back.
+    signer: Signer,
+}
+
+/// What a request asks of the answer's form beyond its content: reasoning, and structured outputs.
+#[derive(Default)]
+struct Shaping {
+    reasoning: Option<reasoning::Mode>,
+    structured: structured::Request,
+}
+
+impl Shaping {
+    fn apply(&self, answer: Answer, turn: &Turn) -> Answer {
+        let answer = self.structured.apply(answer, turn);
+        match self.reasoning {
+            Some(mode) => reasoning::shape(mode, answer, turn),
+            None => answer,
+        }
+    }
 }
 
 /// What the prompt cache needs of a Converse request that carries `cachePoint` blocks.
@@ -89,6 +110,7 @@ impl AppState {
                 clock: config.clock.clone(),
                 prefill_per_token: config.prefill(),
                 prefill_always: config.prefill_always(),
+                signer: Signer::new(),
             }),
         }
     }
@@ -300,12 +322,17 @@ impl AppState {
                     caller,
                     checkpoints,
                 });
-                self.answer(&turn, model, request_id, cache).await
+                let shaping = Shaping {
+                    reasoning: Some(reasoning::mode(&value, &turn, model, &self.inner.signer)?),
+                    structured: structured::Request::parse(&value, model)?,
+                };
+                self.answer(&turn, model, request_id, cache, shaping).await
             }
             Operation::InvokeModel | Operation::InvokeModelWithResponseStream => {
                 let value = json::parse_body(&body)?;
                 let turn = providers::parse(&value, model_id, model, operation)?;
-                self.answer(&turn, model, request_id, None).await
+                self.answer(&turn, model, request_id, None, Shaping::default())
+                    .await
             }
             Operation::CountTokens => self.count_tokens(&body, model_id, model).await,
         }
@@ -371,6 +398,7 @@ impl AppState {
         model: &Model,
         request_id: &str,
         cache: Option<CacheRequest>,
+        shaping: Shaping,
     ) -> Result<Response, ApiError> {
         let (answer, ending) = match self.inner.scenarios.respond(turn) {
             Outcome::Answer(answer) => (answer, Ending::Complete),
@@ -403,7 +431,9 @@ impl AppState {
                 answer,
             }) => (answer, Ending::Stall { after_events }),
         };
+        let answer = shaping.apply(answer, turn);
         let mut reply = self.finish(answer, turn, model);
+        let signatures = Signatures::for_model(&self.inner.signer, model);
         let prefills = self.inner.prefill_always || cache.is_some();
         if let (Some(cache), Some(rules)) = (cache, &model.prompt_cache) {
             let usage = self.inner.cache.apply(
@@ -422,9 +452,10 @@ impl AppState {
                 .saturating_mul(reply.uncached_input_tokens());
         }
         match turn.operation {
-            Operation::ConverseStream => {
-                Ok(stream::response(converse::stream_plan(&reply), ending))
-            }
+            Operation::ConverseStream => Ok(stream::response(
+                converse::stream_plan(&reply, signatures),
+                ending,
+            )),
             Operation::InvokeModelWithResponseStream => {
                 Ok(invoke::stream_response(&reply, model, request_id, ending))
             }
@@ -432,7 +463,10 @@ impl AppState {
             Operation::Converse => {
                 let latency = self.plain_latency(&reply);
                 simulate_latency(latency).await;
-                Ok(axum::Json(converse::response_body(&reply, latency)).into_response())
+                Ok(
+                    axum::Json(converse::response_body(&reply, latency, signatures))
+                        .into_response(),
+                )
             }
             Operation::InvokeModel | Operation::CountTokens => {
                 simulate_latency(self.plain_latency(&reply)).await;

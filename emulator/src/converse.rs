@@ -6,16 +6,19 @@ use serde_json::{Map, Value, json};
 
 use crate::answer::{self, Reply};
 use crate::eventstream;
+use crate::reasoning::Signatures;
 use crate::stream::Planned;
 use crate::tokens;
 use crate::turn::AnswerBlock;
 
-/// A signature for reasoning blocks: clients send it back unchanged with the history.
-const REASONING_SIGNATURE: &str = "bedrock-local";
-
-/// `{"output":{"message":...},"stopReason":...,"usage":...,"metrics":...}`.
-pub fn response_body(reply: &Reply, latency: Duration) -> Value {
-    let content: Vec<Value> = reply.blocks.iter().map(content_block).collect();
+/// `{"output":{"message":...},"stopReason":...,"usage":...,"metrics":...}`; reasoning blocks carry
+/// the signature `signatures` gives them (none for models that send none).
+pub fn response_body(reply: &Reply, latency: Duration, signatures: Signatures<'_>) -> Value {
+    let content: Vec<Value> = reply
+        .blocks
+        .iter()
+        .map(|b| content_block(b, signatures))
+        .collect();
     json!({
         "output": { "message": { "role": "assistant", "content": content } },
         "stopReason": reply.stop_reason.as_str(),
@@ -24,12 +27,16 @@ pub fn response_body(reply: &Reply, latency: Duration) -> Value {
     })
 }
 
-fn content_block(block: &AnswerBlock) -> Value {
+fn content_block(block: &AnswerBlock, signatures: Signatures<'_>) -> Value {
     match block {
         AnswerBlock::Text(text) => json!({ "text": text }),
-        AnswerBlock::Reasoning(text) => json!({
-            "reasoningContent": { "reasoningText": { "text": text, "signature": REASONING_SIGNATURE } }
-        }),
+        AnswerBlock::Reasoning(text) => {
+            let mut reasoning = json!({ "text": text });
+            if let (Some(signature), Some(map)) = (signatures.of(text), reasoning.as_object_mut()) {
+                map.insert("signature".into(), signature.into());
+            }
+            json!({ "reasoningContent": { "reasoningText": reasoning } })
+        }
         AnswerBlock::ToolUse { id, name, input } => json!({
             "toolUse": { "toolUseId": id, "name": name, "input": input }
         }),
@@ -74,8 +81,9 @@ pub fn millis(d: Duration) -> u64 {
 }
 
 /// The ConverseStream frames: messageStart, per block (contentBlockStart for tool use,
-/// contentBlockDelta..., contentBlockStop), messageStop, metadata.
-pub fn stream_plan(reply: &Reply) -> Vec<Planned> {
+/// contentBlockDelta..., contentBlockStop), messageStop, metadata. A reasoning block ends with
+/// one `signature` delta when the model signs.
+pub fn stream_plan(reply: &Reply, signatures: Signatures<'_>) -> Vec<Planned> {
     let mut plan = Vec::new();
     let mut push = |delay: Duration, event: &str, payload: Value| {
         plan.push(Planned {
@@ -107,13 +115,13 @@ pub fn stream_plan(reply: &Reply) -> Vec<Planned> {
                         json!({ "contentBlockIndex": index, "delta": delta }),
                     );
                 }
-                if reasoning {
+                if let Some(signature) = reasoning.then(|| signatures.of(text)).flatten() {
                     push(
                         Duration::ZERO,
                         "contentBlockDelta",
                         json!({
                             "contentBlockIndex": index,
-                            "delta": { "reasoningContent": { "signature": REASONING_SIGNATURE } }
+                            "delta": { "reasoningContent": { "signature": signature } }
                         }),
                     );
                 }

@@ -34,6 +34,15 @@
 //! `cacheWriteInputTokens` and `cacheDetails`. [`Config::prefill_per_token`] makes a miss slower
 //! than a hit; [`Config::clock`] with [`Clock::manual`] lets a test expire entries at once.
 //!
+//! # Reasoning and structured outputs
+//!
+//! Claude's extended thinking (`additionalModelRequestFields.thinking`, judged by
+//! `bedrock_catalog::thinking::check`) and DeepSeek-R1's default reasoning put a reasoning block
+//! first in the answer (`reasoningContent` deltas in a stream), signed with a secret of this
+//! endpoint so that a tool loop must send it back unchanged. `outputConfig.textFormat` makes the
+//! answer text JSON that fits the request's schema ([`structured`]); `toolSpec.strict` makes a
+//! tool's input fit its schema.
+//!
 //! # Run the binary
 //!
 //! `cargo run --bin bedrock-local -- serve` prints one line with the address and the environment
@@ -56,11 +65,13 @@ mod json;
 mod key_file;
 mod prompt_cache;
 mod providers;
+mod reasoning;
 mod resolve;
 pub mod scenario;
 mod server;
 mod stats;
 mod stream;
+pub mod structured;
 pub mod tokens;
 pub mod turn;
 mod validate;

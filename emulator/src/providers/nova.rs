@@ -7,6 +7,7 @@ use super::schema::{check_keys, integer_member, malformed, number_member, string
 use crate::answer::{Reply, json_fragments};
 use crate::converse;
 use crate::error::ApiError;
+use crate::reasoning::Signatures;
 use crate::turn::{AnswerBlock, Operation};
 use crate::validate;
 use bedrock_catalog::Model;
@@ -68,7 +69,7 @@ pub(super) fn parse(map: &Map<String, Value>, model: &Model) -> Result<Native, A
 }
 
 pub(super) fn render(reply: &Reply) -> Value {
-    let mut body = converse::response_body(reply, reply.latency);
+    let mut body = converse::response_body(reply, reply.latency, Signatures::none());
     if let Some(map) = body.as_object_mut() {
         map.remove("metrics");
     }
