@@ -15,7 +15,9 @@ mod lifecycle;
 mod messages;
 mod operations;
 mod prompt_cache;
+mod reasoning;
 mod streaming;
+mod structured;
 mod validation;
 
 use std::time::Duration;
