@@ -93,7 +93,7 @@ fn boto3_python() -> Result<PathBuf, Box<dyn std::error::Error>> {
 }
 
 #[test]
-fn boto3_converses_streams_invokes_counts_tokens_sees_errors_retries_caches_prompts_and_lives_through_a_lifecycle()
+fn boto3_converses_streams_invokes_counts_tokens_sees_errors_retries_caches_prompts_reasons_structures_and_lives_through_a_lifecycle()
 -> TestResult {
     let python = boto3_python()?;
     let rules = ScenarioSet::from_toml_str("sdk_rust/rules.toml", RULES)?;
@@ -269,5 +269,39 @@ fn boto3_converses_streams_invokes_counts_tokens_sees_errors_retries_caches_prom
         )
     );
     with_clock.stop();
+
+    assert_eq!(
+        report["thinking"],
+        json!({
+            "kinds": ["reasoningContent", "text"],
+            "reasoning": "Six times seven is forty-two.",
+            "signed": true,
+            "text": "The answer is 42.",
+            "loop_kinds": ["reasoningContent", "text"],
+            "loop_text": "It is sunny in Paris.",
+        })
+    );
+    assert_eq!(
+        report["thinking_stream"],
+        json!({
+            "deltas": ["reasoning", "signature", "text"],
+            "reasoning": "Six times seven is forty-two.",
+            "signatures": 1,
+            "text": "The answer is 42.",
+        })
+    );
+    let structured = &report["structured"];
+    assert_eq!(
+        structured["value"],
+        json!({
+            "traveller": {"name": "Ada Lovelace", "age": 36},
+            "city": "Lisbon",
+            "stops": [{"place": "[bedrock-local] place", "kind": "museum"}],
+        })
+    );
+    assert_eq!(
+        bedrock_local::structured::conforms(&structured["schema"], &structured["value"]),
+        Ok(())
+    );
     Ok(())
 }

@@ -20,6 +20,8 @@ from botocore.exceptions import ClientError
 
 NOVA = "amazon.nova-micro-v1:0"
 HAIKU = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+SONNET = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+THINKING = {"thinking": {"type": "enabled", "budget_tokens": 2048}}
 # The model whose whole lifecycle the endpoints of BEDROCK_LOCAL_LIFECYCLE live through.
 HAIKU_3_5 = "anthropic.claude-3-5-haiku-20241022-v1:0"
 
@@ -200,6 +202,80 @@ def prompt_cache():
     return report
 
 
+def thinking_converse(client):
+    """Claude with thinking: signed reasoning first; the tool loop sends it back as received."""
+    def ask(messages, **extra):
+        return client.converse(modelId=SONNET, messages=messages, inferenceConfig={"maxTokens": 4096},
+                               additionalModelRequestFields=THINKING, **extra)
+
+    content = ask([user("think first: 6 x 7?")])["output"]["message"]["content"]
+    question = user("What's the weather in Paris?")
+    call = ask([question], toolConfig=WEATHER_TOOL)["output"]["message"]
+    tool_id = next(b["toolUse"]["toolUseId"] for b in call["content"] if "toolUse" in b)
+    result = {"role": "user", "content": [{"toolResult": {"toolUseId": tool_id, "content": [{"json": {"condition": "Sunny"}}]}}]}
+    answer = ask([question, call, result], toolConfig=WEATHER_TOOL)["output"]["message"]["content"]
+    return {
+        "kinds": [next(iter(b)) for b in content],
+        "reasoning": content[0]["reasoningContent"]["reasoningText"]["text"],
+        "signed": len(content[0]["reasoningContent"]["reasoningText"].get("signature", "")) > 0,
+        "text": content[1]["text"],
+        "loop_kinds": [next(iter(b)) for b in answer],
+        "loop_text": "".join(b.get("text", "") for b in answer),
+    }
+
+
+def thinking_stream(client):
+    """ConverseStream with thinking: the kind of each delta in order, and what they carried."""
+    out = client.converse_stream(modelId=SONNET, messages=[user("think first: 6 x 7?")],
+                                 inferenceConfig={"maxTokens": 4096}, additionalModelRequestFields=THINKING)
+    seen = {"deltas": [], "reasoning": "", "signatures": 0, "text": ""}
+    for event in out["stream"]:
+        delta = event.get("contentBlockDelta", {}).get("delta")
+        if delta is None:
+            continue
+        if "reasoningContent" in delta:
+            part = delta["reasoningContent"]
+            if "text" in part:
+                seen["reasoning"] += part["text"]
+                kind = "reasoning"
+            else:
+                seen["signatures"] += 1
+                kind = "signature"
+        else:
+            seen["text"] += delta.get("text", "")
+            kind = "text"
+        if not seen["deltas"] or seen["deltas"][-1] != kind:
+            seen["deltas"].append(kind)
+    return seen
+
+
+TRIP = {
+    "type": "object",
+    "properties": {
+        "traveller": {"$ref": "#/$defs/Person"},
+        "city": {"type": "string"},
+        "stops": {"type": "array", "items": {"$ref": "#/$defs/Stop"}},
+    },
+    "required": ["traveller", "city", "stops"],
+    "additionalProperties": False,
+    "$defs": {
+        "Person": {"type": "object", "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
+                   "required": ["name", "age"], "additionalProperties": False},
+        "Stop": {"type": "object", "properties": {"place": {"type": "string"}, "kind": {"enum": ["museum", "park"]}},
+                 "required": ["place", "kind"], "additionalProperties": False},
+    },
+}
+
+
+def structured_output(client):
+    """outputConfig.textFormat with a nested schema: the answer text parsed as JSON."""
+    out = client.converse(
+        modelId=HAIKU, messages=[user("Plan a trip for name Ada Lovelace, age 36, to city Lisbon.")],
+        outputConfig={"textFormat": {"type": "json_schema", "structure": {
+            "jsonSchema": {"schema": json.dumps(TRIP), "name": "trip", "description": "A trip plan"}}}})
+    return {"schema": TRIP, "value": json.loads(out["output"]["message"]["content"][0]["text"])}
+
+
 def make_client(attempts, endpoint=None):
     return boto3.client(
         "bedrock-runtime",
@@ -222,6 +298,9 @@ def main():
         "count_tokens": count_tokens(client),
         "lifecycle": lifecycle(),
         "prompt_cache": prompt_cache(),
+        "thinking": thinking_converse(client),
+        "thinking_stream": thinking_stream(client),
+        "structured": structured_output(client),
     }
     json.dump(report, sys.stdout)
 
