@@ -51,30 +51,29 @@ fn check(
         return Err(format!("{path}: the schema's $ref points nowhere"));
     };
     let fail = |what: String| Err(format!("{path}: {what}"));
-    if let Some(constant) = node.get("const") {
-        if constant != value {
-            return fail(format!("{value} is not {constant}"));
-        }
+    if let Some(constant) = node.get("const")
+        && constant != value
+    {
+        return fail(format!("{value} is not {constant}"));
     }
-    if let Some(options) = node.get("enum").and_then(Value::as_array) {
-        if !options.contains(value) {
-            return fail(format!(
-                "{value} is not one of {}",
-                Value::Array(options.clone())
-            ));
-        }
+    if let Some(options) = node.get("enum").and_then(Value::as_array)
+        && !options.contains(value)
+    {
+        return fail(format!(
+            "{value} is not one of {}",
+            Value::Array(options.clone())
+        ));
     }
     let types = types_of(node);
     if !types.is_empty() && !types.iter().any(|t| is_type(value, t)) {
         return fail(format!("{value} is not of type {}", types.join(" or ")));
     }
-    if let Some(branches) = node.get("anyOf").and_then(Value::as_array) {
-        if !branches
+    if let Some(branches) = node.get("anyOf").and_then(Value::as_array)
+        && !branches
             .iter()
             .any(|b| check(root, b, value, path, depth + 1).is_ok())
-        {
-            return fail(format!("{value} fits none of the anyOf branches"));
-        }
+    {
+        return fail(format!("{value} fits none of the anyOf branches"));
     }
     if let Some(branches) = node.get("oneOf").and_then(Value::as_array) {
         let fitting = branches
@@ -95,10 +94,10 @@ fn check(
     {
         check(root, part, value, path, depth + 1)?;
     }
-    if let Some(not) = node.get("not") {
-        if check(root, not, value, path, depth + 1).is_ok() {
-            return fail(format!("{value} fits the schema under not"));
-        }
+    if let Some(not) = node.get("not")
+        && check(root, not, value, path, depth + 1).is_ok()
+    {
+        return fail(format!("{value} fits the schema under not"));
     }
     match value {
         Value::Object(map) => {
@@ -109,10 +108,10 @@ fn check(
                 .into_iter()
                 .flatten()
             {
-                if let Some(key) = key.as_str() {
-                    if !map.contains_key(key) {
-                        return fail(format!("required property `{key}` is missing"));
-                    }
+                if let Some(key) = key.as_str()
+                    && !map.contains_key(key)
+                {
+                    return fail(format!("required property `{key}` is missing"));
                 }
             }
             for (key, item) in map {

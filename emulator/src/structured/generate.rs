@@ -302,10 +302,8 @@ fn words_of(name: &str) -> Vec<String> {
     let mut words = Vec::new();
     let mut current = String::new();
     for c in name.chars() {
-        if c == '_' || c == '-' || c == ' ' || c.is_uppercase() {
-            if !current.is_empty() {
-                words.push(std::mem::take(&mut current));
-            }
+        if (c == '_' || c == '-' || c == ' ' || c.is_uppercase()) && !current.is_empty() {
+            words.push(std::mem::take(&mut current));
         }
         if c.is_alphanumeric() {
             current.extend(c.to_lowercase());

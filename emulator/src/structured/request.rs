@@ -78,12 +78,11 @@ impl Request {
         }
         let prompt = conversation_text(turn);
         for block in &mut answer.blocks {
-            if let AnswerBlock::ToolUse { name, input, .. } = block {
-                if let Some((_, schema)) = self.strict_tools.iter().find(|(n, _)| n == name) {
-                    if conforms(schema, input).is_err() {
-                        *input = generate(schema, &prompt);
-                    }
-                }
+            if let AnswerBlock::ToolUse { name, input, .. } = block
+                && let Some((_, schema)) = self.strict_tools.iter().find(|(n, _)| n == name)
+                && conforms(schema, input).is_err()
+            {
+                *input = generate(schema, &prompt);
             }
         }
         let Some(schema) = &self.output else {
@@ -175,12 +174,12 @@ fn output_schema(config: &Map<String, Value>, model: &Model) -> Result<Option<Va
         .ok()
         .filter(Value::is_object)
         .ok_or_else(|| ApiError::validation(INVALID_OUTPUT_SCHEMA))?;
-    if model.provider == Provider::Anthropic {
-        if let Some((kind, keyword)) = unsupported_keyword(&schema) {
-            return Err(ApiError::validation(unsupported_schema_keyword(
-                kind, keyword,
-            )));
-        }
+    if model.provider == Provider::Anthropic
+        && let Some((kind, keyword)) = unsupported_keyword(&schema)
+    {
+        return Err(ApiError::validation(unsupported_schema_keyword(
+            kind, keyword,
+        )));
     }
     Ok(Some(schema))
 }
