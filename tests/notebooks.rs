@@ -712,7 +712,12 @@ fn the_guarded_assistant_blocks_a_denied_topic_and_masks_contact_details() -> Te
     assert_shows(
         "guardrail-topic",
         nb,
-        &["guardrail_intervened", "intervened", "denied topic", "BLOCKED"],
+        &[
+            "guardrail_intervened",
+            "intervened",
+            "denied topic",
+            "BLOCKED",
+        ],
     )?;
     assert_shows("guardrail-mask", nb, &["{EMAIL}", "{PHONE}", "ANONYMIZED"])?;
     let masked = shown(tagged(nb, "guardrail-mask")?);

@@ -38,4 +38,5 @@ mod words;
 mod tests;
 
 pub use load::ScenarioError;
+pub(crate) use rule::tool_use_id;
 pub use set::ScenarioSet;

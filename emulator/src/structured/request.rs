@@ -11,34 +11,14 @@ use super::generate::types_of;
 use super::{conforms, generate};
 use crate::error::ApiError;
 use crate::json::{self, constraint, join};
-use crate::turn::{Answer, AnswerBlock, Role, Source, Turn};
+use crate::scenario::tool_use_id;
+use crate::turn::{Answer, AnswerBlock, Role, Source, StopReason, Turn};
 
-/// The keywords Claude's constrained decoding refuses, per type (vercel/ai#17197 quotes the
-/// refusal of `maxItems`; 567-labs/instructor#2530 lists the numeric and length ones).
-const UNSUPPORTED_KEYWORDS: [(&str, &[&str]); 4] = [
-    (
-        "number",
-        &[
-            "minimum",
-            "maximum",
-            "exclusiveMinimum",
-            "exclusiveMaximum",
-            "multipleOf",
-        ],
-    ),
-    (
-        "integer",
-        &[
-            "minimum",
-            "maximum",
-            "exclusiveMinimum",
-            "exclusiveMaximum",
-            "multipleOf",
-        ],
-    ),
-    ("string", &["minLength", "maxLength"]),
-    ("array", &["maxItems"]),
-];
+/// The keywords Claude's constrained decoding refuses, per type, as far as a refusal was seen:
+/// vercel/ai#17197 quotes Bedrock refusing `maxItems`. 567-labs/instructor#2530 reports numeric
+/// and length bounds (`minimum`, `maxLength`, ...) refused too, without a quoted answer, so they
+/// are accepted here.
+const UNSUPPORTED_KEYWORDS: [(&str, &str); 1] = [("array", "maxItems")];
 
 /// The structured-output parts of one Converse request.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -47,6 +27,8 @@ pub struct Request {
     output: Option<Value>,
     /// Tools with `strict: true`, by name, with their input schema.
     strict_tools: Vec<(String, Value)>,
+    /// The tool `toolChoice` forces (`any`: the first one), with its input schema.
+    forced_tool: Option<(String, Value)>,
 }
 
 impl Request {
@@ -66,17 +48,35 @@ impl Request {
         Ok(Request {
             output,
             strict_tools: strict_tools(root)?,
+            forced_tool: forced_tool(root),
         })
     }
 
-    /// `answer` made to fit: the text a valid JSON value of the output schema (a scenario's own
-    /// when it parses and fits, else generated from the schema and the conversation), no free
-    /// text beside a tool call, and each strict tool's input fitting its schema.
+    /// `answer` made to fit: a call of the tool `toolChoice` forces when the answer calls none
+    /// (its input generated from the tool's schema, no text before it), the text a valid JSON
+    /// value of the output schema (a scenario's own when it parses and fits, else generated from
+    /// the schema and the conversation), no free text beside a tool call, and each strict tool's
+    /// input fitting its schema.
     pub fn apply(&self, mut answer: Answer, turn: &Turn) -> Answer {
-        if self.output.is_none() && self.strict_tools.is_empty() {
+        if self.output.is_none() && self.strict_tools.is_empty() && self.forced_tool.is_none() {
             return answer;
         }
         let prompt = conversation_text(turn);
+        let calls_any = answer
+            .blocks
+            .iter()
+            .any(|b| matches!(b, AnswerBlock::ToolUse { .. }));
+        if let (Some((name, schema)), false) = (&self.forced_tool, calls_any) {
+            answer
+                .blocks
+                .retain(|b| matches!(b, AnswerBlock::Reasoning(_)));
+            answer.blocks.push(AnswerBlock::ToolUse {
+                id: tool_use_id(turn, 0, name),
+                name: name.clone(),
+                input: generate(schema, &prompt),
+            });
+            answer.stop_reason = StopReason::ToolUse;
+        }
         for block in &mut answer.blocks {
             if let AnswerBlock::ToolUse { name, input, .. } = block
                 && let Some((_, schema)) = self.strict_tools.iter().find(|(n, _)| n == name)
@@ -188,30 +188,44 @@ fn output_schema(config: &Map<String, Value>, model: &Model) -> Result<Option<Va
 fn unsupported_keyword(schema: &Value) -> Option<(&'static str, &'static str)> {
     match schema {
         Value::Object(map) => {
-            for kind in types_of(schema) {
-                for (listed, keywords) in UNSUPPORTED_KEYWORDS {
-                    if listed != kind {
-                        continue;
-                    }
-                    if let Some(keyword) = keywords.iter().find(|k| map.contains_key(**k)) {
-                        return Some((listed, keyword));
-                    }
-                }
-                // Only 0 or 1 is a minItems Claude honours.
-                if kind == "array"
-                    && map
-                        .get("minItems")
-                        .and_then(Value::as_u64)
-                        .is_some_and(|n| n > 1)
-                {
-                    return Some(("array", "minItems"));
-                }
-            }
-            map.values().find_map(unsupported_keyword)
+            let types = types_of(schema);
+            let refused = UNSUPPORTED_KEYWORDS
+                .into_iter()
+                .find(|(kind, keyword)| types.contains(kind) && map.contains_key(*keyword));
+            refused.or_else(|| map.values().find_map(unsupported_keyword))
         }
         Value::Array(list) => list.iter().find_map(unsupported_keyword),
         _ => None,
     }
+}
+
+/// The tool `toolConfig.toolChoice` forces: the named one for `tool`, the first for `any`.
+fn forced_tool(root: &Map<String, Value>) -> Option<(String, Value)> {
+    let config = root.get("toolConfig")?;
+    let choice = config.get("toolChoice")?;
+    let specs: Vec<&Value> = config
+        .get("tools")
+        .and_then(Value::as_array)?
+        .iter()
+        .filter_map(|t| t.get("toolSpec"))
+        .collect();
+    let spec = if let Some(tool) = choice.get("tool") {
+        let wanted = tool.get("name").and_then(Value::as_str)?;
+        specs
+            .into_iter()
+            .find(|s| s.get("name").and_then(Value::as_str) == Some(wanted))?
+    } else if choice.get("any").is_some() {
+        specs.into_iter().next()?
+    } else {
+        return None;
+    };
+    let name = spec.get("name").and_then(Value::as_str)?.to_string();
+    let schema = spec
+        .get("inputSchema")
+        .and_then(|s| s.get("json"))
+        .cloned()
+        .unwrap_or(Value::Bool(true));
+    Some((name, schema))
 }
 
 fn strict_tools(root: &Map<String, Value>) -> Result<Vec<(String, Value)>, ApiError> {
@@ -294,6 +308,51 @@ mod tests {
                 .message,
             "The model returned the following errors: output_config.format.schema: For 'array' type, property 'maxItems' is not supported"
         );
+    }
+
+    #[test]
+    fn a_forced_tool_is_called_with_input_from_its_schema_when_the_answer_calls_none() {
+        let body = json!({
+            "messages": [{ "role": "user", "content": [{ "text": "Extract: name Holmes" }] }],
+            "toolConfig": {
+                "tools": [{ "toolSpec": { "name": "Person", "inputSchema": { "json": {
+                    "type": "object", "properties": { "name": { "type": "string" }, "year": { "type": "integer", "minimum": 0 } }, "required": ["name", "year"]
+                } } } }],
+                "toolChoice": { "tool": { "name": "Person" } }
+            }
+        });
+        let nova = model("Amazon Nova Pro");
+        let turn =
+            crate::validate::converse(&body, &nova.id, nova, crate::turn::Operation::Converse)
+                .unwrap();
+        let request = Request::parse(&body, nova).unwrap();
+        let answer = Answer {
+            blocks: vec![AnswerBlock::Text("[bedrock-local] no rule".into())],
+            stop_reason: StopReason::EndTurn,
+            usage: crate::turn::UsageOverride::default(),
+            latency: std::time::Duration::ZERO,
+            stream: crate::turn::StreamShape {
+                tokens_per_chunk: 3,
+                tokens_per_second: None,
+            },
+            source: Source::Fallback,
+        };
+        let answered = request.apply(answer, &turn);
+        assert_eq!(answered.stop_reason, StopReason::ToolUse);
+        let [AnswerBlock::ToolUse { name, input, id }] = answered.blocks.as_slice() else {
+            panic!("{:?}", answered.blocks);
+        };
+        assert_eq!(
+            (name.as_str(), input),
+            ("Person", &json!({ "name": "Holmes", "year": 1 }))
+        );
+        assert!(id.starts_with("tooluse_"));
+    }
+
+    #[test]
+    fn numeric_bounds_are_accepted_on_claude() {
+        let schema = r#"{"type":"object","properties":{"year":{"type":"integer","format":"uint32","minimum":0}}}"#;
+        assert!(Request::parse(&body(schema), model("Claude Haiku 4.5")).is_ok());
     }
 
     #[test]
