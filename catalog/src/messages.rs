@@ -55,8 +55,7 @@ pub const MODEL_ERRORS: &str = "The model returned the following errors: ";
 /// says "user" even for the assistant turns that carry it), and for reasoning in a user message
 /// on every model: quoted in langchain-ai/langchain-aws#401, aws-samples/bedrock-chat#845 and
 /// zed-industries/zed#32341.
-pub const REASONING_IN_HISTORY: &str =
-    "User messages cannot contain reasoning content. Please remove the reasoning content and try again.";
+pub const REASONING_IN_HISTORY: &str = "User messages cannot contain reasoning content. Please remove the reasoning content and try again.";
 
 /// ValidationException when thinking is on and the assistant turn before a tool result does not
 /// start with its reasoning block; `found` is Anthropic's block type (`tool_use`, `text`).
@@ -77,7 +76,9 @@ pub fn thinking_block_expected(message: usize, found: &str) -> String {
 /// text or signature, or a block of another model). Anthropic's text, seen through Bedrock in
 /// chenhg5/cc-connect#897 and lbjlaq/Antigravity-Manager#498; the Converse prefix is inferred.
 pub fn invalid_thinking_signature(message: usize, block: usize) -> String {
-    format!("{MODEL_ERRORS}messages.{message}.content.{block}: Invalid `signature` in `thinking` block")
+    format!(
+        "{MODEL_ERRORS}messages.{message}.content.{block}: Invalid `signature` in `thinking` block"
+    )
 }
 
 /// ValidationException for a reasoning block sent back without its signature while thinking is
@@ -98,7 +99,9 @@ pub const INVALID_OUTPUT_SCHEMA: &str = "The schema in outputConfig.textFormat.s
 /// e.g. `("array", "maxItems")`: quoted from Bedrock in vercel/ai#17197 for `maxItems`; the same
 /// wording is assumed for the other keywords.
 pub fn unsupported_schema_keyword(kind: &str, keyword: &str) -> String {
-    format!("{MODEL_ERRORS}output_config.format.schema: For '{kind}' type, property '{keyword}' is not supported")
+    format!(
+        "{MODEL_ERRORS}output_config.format.schema: For '{kind}' type, property '{keyword}' is not supported"
+    )
 }
 
 /// The response header the local endpoint puts on every answer it gives, scripted or refused,

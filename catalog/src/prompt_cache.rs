@@ -244,7 +244,6 @@ pub enum CacheRuleError {
     },
 }
 
-
 impl CacheRuleError {
     /// The message of Bedrock's answer (see the module docs for which texts are verified).
     pub fn bedrock_message(&self) -> String {

@@ -289,7 +289,11 @@ mod tests {
             })
         );
         assert_eq!(
-            ThinkingRuleError::BudgetTooSmall { min: 1024, budget: 5 }.bedrock_message(),
+            ThinkingRuleError::BudgetTooSmall {
+                min: 1024,
+                budget: 5
+            }
+            .bedrock_message(),
             "The model returned the following errors: thinking.enabled.budget_tokens: Input should be greater than or equal to 1024"
         );
     }
