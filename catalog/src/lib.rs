@@ -5,6 +5,7 @@
 //! - [`ModelId`]: the one parser of bare ids, inference-profile ids and ARNs; [`Geography`]
 //!   maps a region to the profiles that serve it.
 //! - [`messages`]: Bedrock's error texts that one side says and the other recognises.
+//! - [`guardrail`]: the local endpoint's demo guardrail and Bedrock's guardrail refusals.
 //! - [`prices_for`]: Bedrock's on-demand prices per model (`catalog/prices.json`), with sources.
 //! - [`Demo`]: the `[demo:*]` prompt markers of the local endpoint's fault demonstrations.
 //! - [`prompt_cache`]: what each model accepts for prompt caching, and [`prompt_cache::check`],
@@ -24,6 +25,7 @@
 //! ```
 
 mod demo;
+pub mod guardrail;
 mod id;
 mod lifecycle;
 pub mod messages;

@@ -27,6 +27,8 @@ pub struct Reply {
     pub stream: StreamShape,
     /// What the prompt cache read and wrote, when the request carried a `cachePoint`.
     pub cache: Option<CacheUsage>,
+    /// The answer's `trace` (`{"guardrail": ...}`), when a guardrail with a trace applied.
+    pub trace: Option<serde_json::Value>,
 }
 
 impl Reply {
@@ -152,6 +154,7 @@ pub fn finish(answer: Answer, turn: &Turn, default_max: u32, default_tps: Option
             tokens_per_second: answer.stream.tokens_per_second.or(default_tps),
         },
         cache: None,
+        trace: None,
     }
 }
 

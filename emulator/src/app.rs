@@ -23,6 +23,7 @@ use crate::clock::{CLOCK_PATH, Clock};
 use crate::config::{Config, MAX_BODY_BYTES, Pacing};
 use crate::converse;
 use crate::error::ApiError;
+use crate::guardrail::{self, Guard, GuardrailSet, InputVerdict};
 use crate::invoke;
 use crate::journal::Journal;
 use crate::json;
@@ -52,6 +53,9 @@ pub struct AppState {
 struct Inner {
     auth: Authenticator,
     scenarios: ScenarioSet,
+    guardrails: GuardrailSet,
+    /// The region guardrail ARNs name.
+    region: String,
     tokens_per_second: Option<f64>,
     calendar: Calendar,
     pacing: Pacing,
@@ -101,6 +105,8 @@ impl AppState {
                     config.credentials_file.clone(),
                 ),
                 scenarios: config.scenarios.clone(),
+                guardrails: config.guardrails.clone(),
+                region: config.region.clone(),
                 tokens_per_second: config.tokens_per_second,
                 calendar: config.calendar,
                 pacing: config.pacing,
@@ -133,6 +139,10 @@ pub fn app(state: AppState) -> Router {
             post(invoke_model_with_response_stream),
         )
         .route("/model/{model_id}/count-tokens", post(count_tokens))
+        .route(
+            "/guardrail/{guardrail_id}/version/{guardrail_version}/apply",
+            post(apply_guardrail),
+        )
         .route(STATS_PATH, get(local_stats))
         .route(CLOCK_PATH, post(local_clock))
         .fallback(unknown_operation)
@@ -180,6 +190,29 @@ async fn invoke_model_with_response_stream(
 /// `POST /model/{modelId}/count-tokens`
 async fn count_tokens(State(state): State<AppState>, request: Request) -> Response {
     state.handle(Operation::CountTokens, request).await
+}
+
+/// `POST /guardrail/{guardrailIdentifier}/version/{guardrailVersion}/apply`: ApplyGuardrail,
+/// signed like every operation, answered by the guardrail alone (no model, no scenario).
+async fn apply_guardrail(State(state): State<AppState>, request: Request) -> Response {
+    let started = Instant::now();
+    let request_id = new_request_id();
+    let (parts, body) = request.into_parts();
+    let mut response = match state.apply(&parts, body).await {
+        Ok(response) => response,
+        Err(error) => error.into_response(),
+    };
+    set_request_id(&mut response, &request_id);
+    state.inner.counters.answered(&response);
+    tracing::info!(
+        operation = "ApplyGuardrail",
+        path = %parts.uri.path(),
+        status = response.status().as_u16(),
+        latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        request_id = %request_id,
+        "bedrock-local request"
+    );
+    response
 }
 
 /// `GET /_local/stats`: what the endpoint served since it started, unsigned (nothing in it is
@@ -233,6 +266,20 @@ async fn unknown_operation(State(state): State<AppState>, request: Request) -> R
     response
 }
 
+/// The guardrail identifier and version of an ApplyGuardrail path, percent-decoded once (an ARN
+/// arrives as one encoded segment).
+fn guardrail_from_path(path: &str) -> (String, String) {
+    let mut segments = path.trim_start_matches('/').split('/').skip(1);
+    let decoded = |segment: Option<&str>| {
+        percent_encoding::percent_decode_str(segment.unwrap_or_default())
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    let identifier = decoded(segments.next());
+    let version = decoded(segments.nth(1));
+    (identifier, version)
+}
+
 /// The `modelId` path segment, percent-decoded exactly once.
 fn model_id_from_path(path: &str) -> String {
     let segment = path
@@ -265,6 +312,26 @@ fn set_request_id(response: &mut Response, request_id: &str) {
 }
 
 impl AppState {
+    async fn apply(&self, parts: &Parts, body: Body) -> Result<Response, ApiError> {
+        let body = read_body(parts, body).await?;
+        self.inner.auth.verify(
+            &SignedRequest {
+                method: parts.method.as_str(),
+                path: parts.uri.path(),
+                query: parts.uri.query(),
+                headers: &parts.headers,
+                body: &body,
+            },
+            time::OffsetDateTime::now_utc(),
+        )?;
+        let (identifier, version) = guardrail_from_path(parts.uri.path());
+        guardrail::check_version(&version, "guardrailVersion")?;
+        let found = self.inner.guardrails.find(&identifier, &version)?;
+        let request = guardrail::apply_request(&json::parse_body(&body)?)?;
+        let answer = guardrail::apply_response(&found, &version, &self.inner.region, &request);
+        Ok(axum::Json(answer).into_response())
+    }
+
     async fn handle(&self, operation: Operation, request: Request) -> Response {
         let started = Instant::now();
         let request_id = new_request_id();
@@ -314,24 +381,36 @@ impl AppState {
         match operation {
             Operation::Converse | Operation::ConverseStream => {
                 let value = json::parse_body(&body)?;
-                let turn = validate::converse(&value, model_id, model, operation)?;
+                let mut turn = validate::converse(&value, model_id, model, operation)?;
                 let checkpoints = prompt_cache::checkpoints(&value, &turn);
                 let points: Vec<_> = checkpoints.iter().map(|c| c.point).collect();
                 bedrock_catalog::prompt_cache::check(model, &points)?;
-                let cache = (!checkpoints.is_empty()).then_some(CacheRequest {
-                    caller,
-                    checkpoints,
-                });
                 let shaping = Shaping {
                     reasoning: Some(reasoning::mode(&value, &turn, model, &self.inner.signer)?),
                     structured: structured::Request::parse(&value, model)?,
                 };
-                self.answer(&turn, model, request_id, cache, shaping).await
+                // The prompt check comes after every validation: a blocked prompt is an answer.
+                let mut guard =
+                    guardrail::converse_config(&self.inner.guardrails, &value, operation)?
+                        .map(|config| Guard::new(config, &self.inner.region));
+                if let Some(guard) = &mut guard
+                    && let InputVerdict::Blocked(reply) = guard.check_input(&value, &mut turn)
+                {
+                    return Ok(self
+                        .render(&reply, &turn, model, request_id, Ending::Complete)
+                        .await);
+                }
+                let cache = (!checkpoints.is_empty()).then_some(CacheRequest {
+                    caller,
+                    checkpoints,
+                });
+                self.answer(&turn, model, request_id, cache, shaping, guard)
+                    .await
             }
             Operation::InvokeModel | Operation::InvokeModelWithResponseStream => {
                 let value = json::parse_body(&body)?;
                 let turn = providers::parse(&value, model_id, model, operation)?;
-                self.answer(&turn, model, request_id, None, Shaping::default())
+                self.answer(&turn, model, request_id, None, Shaping::default(), None)
                     .await
             }
             Operation::CountTokens => self.count_tokens(&body, model_id, model).await,
@@ -399,6 +478,7 @@ impl AppState {
         request_id: &str,
         cache: Option<CacheRequest>,
         shaping: Shaping,
+        guard: Option<Guard>,
     ) -> Result<Response, ApiError> {
         let (answer, ending) = match self.inner.scenarios.respond(turn) {
             Outcome::Answer(answer) => (answer, Ending::Complete),
@@ -433,7 +513,6 @@ impl AppState {
         };
         let answer = shaping.apply(answer, turn);
         let mut reply = self.finish(answer, turn, model);
-        let signatures = Signatures::for_model(&self.inner.signer, model);
         let prefills = self.inner.prefill_always || cache.is_some();
         if let (Some(cache), Some(rules)) = (cache, &model.prompt_cache) {
             let usage = self.inner.cache.apply(
@@ -451,26 +530,38 @@ impl AppState {
                 .prefill_per_token
                 .saturating_mul(reply.uncached_input_tokens());
         }
+        if let Some(mut guard) = guard {
+            guard.check_output(&mut reply, turn.operation);
+        }
+        Ok(self.render(&reply, turn, model, request_id, ending).await)
+    }
+
+    /// The response for a finished reply, in the format of the operation that asked.
+    async fn render(
+        &self,
+        reply: &Reply,
+        turn: &Turn,
+        model: &Model,
+        request_id: &str,
+        ending: Ending,
+    ) -> Response {
+        let signatures = Signatures::for_model(&self.inner.signer, model);
         match turn.operation {
-            Operation::ConverseStream => Ok(stream::response(
-                converse::stream_plan(&reply, signatures),
-                ending,
-            )),
+            Operation::ConverseStream => {
+                stream::response(converse::stream_plan(reply, signatures), ending)
+            }
             Operation::InvokeModelWithResponseStream => {
-                Ok(invoke::stream_response(&reply, model, request_id, ending))
+                invoke::stream_response(reply, model, request_id, ending)
             }
             // Mid-stream faults only shape streams; a plain call gets the answer.
             Operation::Converse => {
-                let latency = self.plain_latency(&reply);
+                let latency = self.plain_latency(reply);
                 simulate_latency(latency).await;
-                Ok(
-                    axum::Json(converse::response_body(&reply, latency, signatures))
-                        .into_response(),
-                )
+                axum::Json(converse::response_body(reply, latency, signatures)).into_response()
             }
             Operation::InvokeModel | Operation::CountTokens => {
-                simulate_latency(self.plain_latency(&reply)).await;
-                Ok(invoke::response(&reply, model, request_id))
+                simulate_latency(self.plain_latency(reply)).await;
+                invoke::response(reply, model, request_id)
             }
         }
     }

@@ -11,6 +11,7 @@ use rand::Rng;
 use rand::distr::Alphanumeric;
 
 use crate::clock::Clock;
+use crate::guardrail::GuardrailSet;
 use crate::journal::Journal;
 use crate::key_file::KeyFile;
 use crate::resolve::Calendar;
@@ -163,6 +164,7 @@ pub struct Config {
     pub(crate) credentials_file: Option<KeyFile>,
     pub(crate) bearer_token: Option<String>,
     pub(crate) scenarios: ScenarioSet,
+    pub(crate) guardrails: GuardrailSet,
     pub(crate) tokens_per_second: Option<f64>,
     pub(crate) allow_non_loopback: bool,
     pub(crate) region: String,
@@ -181,6 +183,7 @@ impl Default for Config {
             credentials_file: None,
             bearer_token: None,
             scenarios: ScenarioSet::builtin(),
+            guardrails: GuardrailSet::builtin(),
             tokens_per_second: None,
             allow_non_loopback: false,
             region: DEFAULT_REGION.to_string(),
@@ -209,6 +212,7 @@ impl fmt::Debug for Config {
                 "bearer_token",
                 &self.bearer_token.as_ref().map(|_| "** redacted **"),
             )
+            .field("guardrails", &self.guardrails)
             .field("tokens_per_second", &self.tokens_per_second)
             .field("allow_non_loopback", &self.allow_non_loopback)
             .field("region", &self.region)
@@ -273,6 +277,28 @@ impl Config {
     /// The scenario rules that answer requests.
     pub fn scenarios(mut self, scenarios: ScenarioSet) -> Self {
         self.scenarios = scenarios;
+        self
+    }
+
+    /// The guardrails `guardrailConfig` and ApplyGuardrail can name (default:
+    /// [`GuardrailSet::builtin`], the `workshop-demo` guardrail). Merge your own first to keep it:
+    ///
+    /// ```
+    /// use bedrock_local::{Config, GuardrailSet};
+    /// let mine = GuardrailSet::from_toml_str("mine.toml", r#"
+    ///     [[guardrail]]
+    ///     id = "no-insults"
+    ///     versions = ["DRAFT"]
+    ///     blocked_input_message = "Please be kind."
+    ///     blocked_output_message = "The answer was unkind."
+    ///     content = [{ type = "INSULTS", input_strength = "HIGH", output_strength = "HIGH" }]
+    /// "#)?;
+    /// let config = Config::new().guardrails(mine.merge(GuardrailSet::builtin()));
+    /// assert!(format!("{config:?}").contains("no-insults"));
+    /// # Ok::<(), bedrock_local::GuardrailError>(())
+    /// ```
+    pub fn guardrails(mut self, guardrails: GuardrailSet) -> Self {
+        self.guardrails = guardrails;
         self
     }
 

@@ -19,12 +19,21 @@ pub fn response_body(reply: &Reply, latency: Duration, signatures: Signatures<'_
         .iter()
         .map(|b| content_block(b, signatures))
         .collect();
-    json!({
+    let mut body = json!({
         "output": { "message": { "role": "assistant", "content": content } },
         "stopReason": reply.stop_reason.as_str(),
         "usage": usage(reply),
         "metrics": { "latencyMs": millis(latency) },
-    })
+    });
+    with_trace(&mut body, reply);
+    body
+}
+
+/// Adds the reply's `trace` (a guardrail's assessments) to a response body or metadata event.
+fn with_trace(value: &mut Value, reply: &Reply) {
+    if let (Some(trace), Some(map)) = (&reply.trace, value.as_object_mut()) {
+        map.insert("trace".into(), trace.clone());
+    }
 }
 
 fn content_block(block: &AnswerBlock, signatures: Signatures<'_>) -> Value {
@@ -160,13 +169,11 @@ pub fn stream_plan(reply: &Reply, signatures: Signatures<'_>) -> Vec<Planned> {
         json!({ "stopReason": reply.stop_reason.as_str() }),
     );
     let latency = reply.latency + streamed;
-    push(
-        Duration::ZERO,
-        "metadata",
-        json!({
-            "usage": usage(reply),
-            "metrics": { "latencyMs": millis(latency) },
-        }),
-    );
+    let mut metadata = json!({
+        "usage": usage(reply),
+        "metrics": { "latencyMs": millis(latency) },
+    });
+    with_trace(&mut metadata, reply);
+    push(Duration::ZERO, "metadata", metadata);
     plan
 }

@@ -43,6 +43,14 @@
 //! answer text JSON that fits the request's schema ([`structured`]); `toolSpec.strict` makes a
 //! tool's input fit its schema.
 //!
+//! # Guardrails
+//!
+//! `guardrailConfig` on Converse and ConverseStream (`trace`, `streamProcessingMode`,
+//! `guardContent` blocks) and `POST /guardrail/{id}/version/{version}/apply` (ApplyGuardrail)
+//! apply guardrails defined as data ([`GuardrailSet`], [`Config::guardrails`]); the built-in
+//! `workshop-demo` (versions `DRAFT` and `1`) denies investment advice, anonymizes e-mail
+//! addresses and phone numbers and blocks profanity.
+//!
 //! # Run the binary
 //!
 //! `cargo run --bin bedrock-local -- serve` prints one line with the address and the environment
@@ -59,6 +67,7 @@ mod converse;
 mod error;
 mod eventstream;
 mod fields;
+mod guardrail;
 mod invoke;
 mod journal;
 mod json;
@@ -84,6 +93,7 @@ pub use config::{
     FAST_PREFILL_PER_TOKEN, MAX_BODY_BYTES, MAX_CLOCK_SKEW_SECONDS, PACE_ENV, Pacing,
 };
 pub use error::ApiError;
+pub use guardrail::{GuardrailError, GuardrailSet};
 pub use journal::Received;
 pub use scenario::{ScenarioError, ScenarioSet};
 pub use server::{Error, LocalEndpoint, serve, serve_until, start};

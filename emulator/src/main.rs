@@ -1,11 +1,12 @@
 //! `bedrock-local`: a local Amazon Bedrock Runtime endpoint.
 //!
 //! ```text
-//! cargo run --bin bedrock-local -- serve [--addr 127.0.0.1:0] [--scenarios FILE]...
+//! cargo run --bin bedrock-local -- serve [--addr 127.0.0.1:0] [--scenarios FILE]... [--guardrails FILE]...
 //!     [--tokens-per-second N] [--bearer-token T] [--access-key-id ID --secret-access-key KEY]
 //!     [--credentials-file FILE] [--allow-non-loopback] [--date YYYY-MM-DD] [--legacy-unused]
 //!     [--pace fast|realistic] [--prefill-per-token-us N] [--test-clock]
 //! ```
+//! `--guardrails FILE` adds guardrail definitions (TOML or JSON) to the built-in `workshop-demo`.
 //! `--credentials-file` also accepts the keys a JSON file lists (`credential_process` entries,
 //! each until its `Expiration`), re-read when it changes.
 //! `--date` (or `BEDROCK_LOCAL_DATE`) sets the day the endpoint answers as of (default: today):
@@ -25,9 +26,9 @@ use std::process::ExitCode;
 
 use std::time::Duration;
 
-use bedrock_local::{Clock, Config, Credentials, Pacing, ScenarioSet};
+use bedrock_local::{Clock, Config, Credentials, GuardrailSet, Pacing, ScenarioSet};
 
-const USAGE: &str = "usage: bedrock-local serve [--addr 127.0.0.1:0] [--scenarios FILE]... \
+const USAGE: &str = "usage: bedrock-local serve [--addr 127.0.0.1:0] [--scenarios FILE]... [--guardrails FILE]... \
 [--tokens-per-second N] [--bearer-token T] [--access-key-id ID --secret-access-key KEY] [--credentials-file FILE] \
 [--allow-non-loopback] [--date YYYY-MM-DD] [--legacy-unused] [--pace fast|realistic] \
 [--prefill-per-token-us N] [--test-clock]";
@@ -35,6 +36,7 @@ const USAGE: &str = "usage: bedrock-local serve [--addr 127.0.0.1:0] [--scenario
 struct Args {
     addr: SocketAddr,
     scenarios: Vec<PathBuf>,
+    guardrails: Vec<PathBuf>,
     tokens_per_second: Option<f64>,
     bearer_token: Option<String>,
     access_key_id: Option<String>,
@@ -107,6 +109,12 @@ fn build_config(args: &Args) -> Result<Config, String> {
         scenarios = scenarios.merge(set);
     }
     let scenarios = scenarios.merge(ScenarioSet::builtin());
+    let mut guardrails = GuardrailSet::empty();
+    for path in &args.guardrails {
+        let set = GuardrailSet::from_file(path).map_err(|e| e.to_string())?;
+        guardrails = guardrails.merge(set);
+    }
+    let guardrails = guardrails.merge(GuardrailSet::builtin());
     // Flags win over the environment, which wins over the defaults.
     let mut config = Config::default().with_env().map_err(|e| e.to_string())?;
     if let Some(date) = args.date {
@@ -125,6 +133,7 @@ fn build_config(args: &Args) -> Result<Config, String> {
         .legacy_in_use(!args.legacy_unused)
         .addr(args.addr)
         .scenarios(scenarios)
+        .guardrails(guardrails)
         .tokens_per_second(args.tokens_per_second)
         .allow_non_loopback(args.allow_non_loopback);
     match (&args.access_key_id, &args.secret_access_key) {
@@ -150,6 +159,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut parsed = Args {
         addr: SocketAddr::from(([127, 0, 0, 1], 0)),
         scenarios: Vec::new(),
+        guardrails: Vec::new(),
         tokens_per_second: None,
         bearer_token: None,
         access_key_id: None,
@@ -193,6 +203,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
                     .map_err(|_| format!("--addr {v:?} is not an address like 127.0.0.1:8080"))?;
             }
             "--scenarios" => parsed.scenarios.push(PathBuf::from(value()?)),
+            "--guardrails" => parsed.guardrails.push(PathBuf::from(value()?)),
             "--tokens-per-second" => {
                 let v = value()?;
                 let tps: f64 = v

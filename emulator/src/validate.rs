@@ -207,8 +207,13 @@ pub(crate) fn parse_block(raw: &Value, path: &str) -> Result<Block, ApiError> {
             parse_cache_point(value, &member)?;
             Ok(Block::Other)
         }
-        "image" | "document" | "video" | "audio" | "guardContent" | "citationsContent"
-        | "searchResult" => {
+        // The model reads guarded text like any other; the guardrail tells it apart by reading the
+        // body itself (`guardrail::Guard::check_input`).
+        "guardContent" => match guard_content_text(value, &member)? {
+            Some(text) if !text.trim().is_empty() => Ok(Block::Text(text)),
+            _ => Ok(Block::Other),
+        },
+        "image" | "document" | "video" | "audio" | "citationsContent" | "searchResult" => {
             json::object(value, &member)?;
             Ok(Block::Other)
         }
@@ -217,6 +222,20 @@ pub(crate) fn parse_block(raw: &Value, path: &str) -> Result<Block, ApiError> {
             path,
             "Member must be one of: text, image, document, video, audio, toolUse, toolResult, guardContent, cachePoint, reasoningContent, citationsContent, searchResult",
         )),
+    }
+}
+
+/// The text of a `guardContent` block (`{"text": {"text", "qualifiers"}}`), `None` for an image.
+fn guard_content_text(raw: &Value, path: &str) -> Result<Option<String>, ApiError> {
+    let guard = json::object(raw, path)?;
+    match json::optional(guard, "text") {
+        Some(text) => crate::guardrail::guard_text_block(text, &join(path, "text")).map(Some),
+        None => {
+            if let Some(image) = json::optional(guard, "image") {
+                json::object(image, &join(path, "image"))?;
+            }
+            Ok(None)
+        }
     }
 }
 
@@ -274,6 +293,12 @@ pub(crate) fn parse_system(root: &Map<String, Value>) -> Result<Option<String>, 
         let map = json::object(entry, &path)?;
         if let Some(point) = json::optional(map, "cachePoint") {
             parse_cache_point(point, &join(&path, "cachePoint"))?;
+        }
+        if let Some(guard) = json::optional(map, "guardContent")
+            && let Some(text) = guard_content_text(guard, &join(&path, "guardContent"))?
+            && !text.trim().is_empty()
+        {
+            texts.push(text);
         }
         if let Some(text) = json::optional_string(map, "text", &path)? {
             if text.trim().is_empty() {

@@ -32,11 +32,12 @@ mod summary;
 mod template;
 mod tool_guess;
 mod values;
-mod words;
+pub(crate) mod words;
 
 #[cfg(test)]
 mod tests;
 
 pub use load::ScenarioError;
+pub(crate) use rule::DEFAULT_CHUNK_TOKENS;
 pub(crate) use rule::tool_use_id;
 pub use set::ScenarioSet;
