@@ -93,7 +93,7 @@ fn boto3_python() -> Result<PathBuf, Box<dyn std::error::Error>> {
 }
 
 #[test]
-fn boto3_converses_streams_invokes_counts_tokens_sees_errors_retries_caches_prompts_reasons_structures_and_lives_through_a_lifecycle()
+fn boto3_converses_streams_invokes_counts_tokens_sees_errors_retries_caches_prompts_reasons_structures_is_guarded_and_lives_through_a_lifecycle()
 -> TestResult {
     let python = boto3_python()?;
     let rules = ScenarioSet::from_toml_str("sdk_rust/rules.toml", RULES)?;
@@ -302,6 +302,43 @@ fn boto3_converses_streams_invokes_counts_tokens_sees_errors_retries_caches_prom
     assert_eq!(
         bedrock_local::structured::conforms(&structured["schema"], &structured["value"]),
         Ok(())
+    );
+
+    let guard = &report["guardrails"];
+    let blocked_input =
+        "Sorry, this workshop's guardrail does not let me answer that. (blocked input)";
+    let blocked_output = "Sorry, this workshop's guardrail withheld the answer. (blocked output)";
+    let topic =
+        json!({"name": "Investment advice", "type": "DENY", "action": "BLOCKED", "detected": true});
+    assert_eq!(
+        guard["topic"],
+        json!({"text": blocked_input, "stop_reason": "guardrail_intervened",
+               "usage": {"inputTokens": 0, "outputTokens": 0, "totalTokens": 0},
+               "trace": {"topics": [topic]}})
+    );
+    assert_eq!(
+        guard["masked"],
+        json!({"text": "You can write to {EMAIL} or call {PHONE}.", "stop_reason": "guardrail_intervened",
+               "pii": [{"match": "help@example.com", "type": "EMAIL", "action": "ANONYMIZED", "detected": true},
+                       {"match": "555-123-4567", "type": "PHONE", "action": "ANONYMIZED", "detected": true}],
+               "model_output": ["You can write to help@example.com or call 555-123-4567."]})
+    );
+    assert_eq!(
+        guard["stream"],
+        json!({"text": blocked_output, "stop_reason": "guardrail_intervened", "topics": [topic]})
+    );
+    assert_eq!(
+        guard["apply"],
+        json!({"action": "GUARDRAIL_INTERVENED", "outputs": [{"text": "Mail {EMAIL}"}],
+               "pii": [{"match": "jane@example.com", "type": "EMAIL", "action": "ANONYMIZED", "detected": true}]})
+    );
+    assert_eq!(
+        guard["unknown"],
+        refused(bedrock_catalog::guardrail::NOT_FOUND)
+    );
+    assert_eq!(
+        guard["unknown_apply"],
+        refused(bedrock_catalog::guardrail::NOT_FOUND)
     );
     Ok(())
 }

@@ -276,6 +276,45 @@ def structured_output(client):
     return {"schema": TRIP, "value": json.loads(out["output"]["message"]["content"][0]["text"])}
 
 
+DEMO_GUARDRAIL = {"guardrailIdentifier": "workshop-demo", "guardrailVersion": "1", "trace": "enabled"}
+
+
+def guardrails(client):
+    """The shipped workshop-demo guardrail: a blocked topic, a masked e-mail with its trace, a
+    sync stream, ApplyGuardrail, and an unknown id."""
+    topic = client.converse(modelId=NOVA, messages=[user("Should I invest in Tesla stock?")],
+                            guardrailConfig=DEMO_GUARDRAIL)
+    masked = client.converse(modelId=NOVA, messages=[user("Give me your contact details")],
+                             guardrailConfig=DEMO_GUARDRAIL)
+    output = masked["trace"]["guardrail"]["outputAssessments"]["workshop-demo"][0]
+    text, stop, streamed_trace = "", None, None
+    for event in client.converse_stream(modelId=NOVA, messages=[user("What is your market outlook?")],
+                                        guardrailConfig=dict(DEMO_GUARDRAIL, streamProcessingMode="sync"))["stream"]:
+        if "contentBlockDelta" in event:
+            text += event["contentBlockDelta"]["delta"].get("text", "")
+        if "messageStop" in event:
+            stop = event["messageStop"]["stopReason"]
+        if "metadata" in event:
+            streamed_trace = event["metadata"].get("trace", {}).get("guardrail", {})
+    applied = client.apply_guardrail(guardrailIdentifier="workshop-demo", guardrailVersion="1", source="OUTPUT",
+                                     content=[{"text": {"text": "Mail jane@example.com"}}])
+    return {
+        "topic": {"text": topic["output"]["message"]["content"][0]["text"], "stop_reason": topic["stopReason"],
+                  "usage": topic["usage"], "trace": topic["trace"]["guardrail"]["inputAssessment"]["workshop-demo"]["topicPolicy"]},
+        "masked": {"text": masked["output"]["message"]["content"][0]["text"], "stop_reason": masked["stopReason"],
+                   "pii": output["sensitiveInformationPolicy"]["piiEntities"],
+                   "model_output": masked["trace"]["guardrail"]["modelOutput"]},
+        "stream": {"text": text, "stop_reason": stop,
+                   "topics": streamed_trace["outputAssessments"]["workshop-demo"][0]["topicPolicy"]["topics"]},
+        "apply": {"action": applied["action"], "outputs": applied["outputs"],
+                  "pii": applied["assessments"][0]["sensitiveInformationPolicy"]["piiEntities"]},
+        "unknown": outcome(lambda: client.converse(modelId=NOVA, messages=[user("hello there")],
+                                                   guardrailConfig={"guardrailIdentifier": "nosuchguardrail", "guardrailVersion": "1"})),
+        "unknown_apply": outcome(lambda: client.apply_guardrail(guardrailIdentifier="nosuchguardrail", guardrailVersion="1",
+                                                                source="INPUT", content=[{"text": {"text": "hi"}}])),
+    }
+
+
 def make_client(attempts, endpoint=None):
     return boto3.client(
         "bedrock-runtime",
@@ -301,6 +340,7 @@ def main():
         "thinking": thinking_converse(client),
         "thinking_stream": thinking_stream(client),
         "structured": structured_output(client),
+        "guardrails": guardrails(client),
     }
     json.dump(report, sys.stdout)
 

@@ -10,6 +10,7 @@
 
 mod auth;
 mod faults;
+mod guardrails;
 mod invoke;
 mod lifecycle;
 mod messages;

@@ -107,7 +107,7 @@ pub(crate) fn luhn(candidate: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// The roots of the content words of `text`: lower-cased, stop words dropped, plurals and the
