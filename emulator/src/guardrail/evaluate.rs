@@ -237,7 +237,7 @@ pub(crate) fn assess(guardrail: &Guardrail, texts: &[&str], source: Source) -> A
 /// for a regex (Bedrock's masks).
 pub(crate) fn mask(text: &str, assessment: &Assessment) -> String {
     let mut masked = text.to_string();
-    let masks = assessment
+    let mut masks: Vec<(&str, String)> = assessment
         .pii
         .iter()
         .filter(|p| p.detected && p.action == SensitiveAction::Anonymize)
@@ -248,7 +248,11 @@ pub(crate) fn mask(text: &str, assessment: &Assessment) -> String {
                 .iter()
                 .filter(|r| r.action == SensitiveAction::Anonymize)
                 .map(|r| (r.matched.as_str(), r.name.clone())),
-        );
+        )
+        .collect();
+    // Longest first, so that a match inside a longer one (555-0100 in +1 (206) 555-0100) does
+    // not break the longer one's replacement.
+    masks.sort_by_key(|(matched, _)| std::cmp::Reverse(matched.len()));
     for (matched, name) in masks {
         if !matched.is_empty() {
             masked = masked.replace(matched, &format!("{{{name}}}"));

@@ -33,9 +33,11 @@ pub(crate) const PII_TYPES: [(&str, &str); 7] = [
     // Card numbers before phones: a 16-digit card would otherwise read as a phone number.
     ("CREDIT_DEBIT_CARD_NUMBER", r"\b\d(?:[ -]?\d){12,18}\b"),
     ("US_SOCIAL_SECURITY_NUMBER", r"\b\d{3}-\d{2}-\d{4}\b"),
+    // A ten-digit number (with a country code or area code in brackets), or a seven-digit
+    // local one (555-0100).
     (
         "PHONE",
-        r"(?:\+\d{1,3}[ .-]?)?(?:\(\d{3}\)[ .-]?|\b\d{3}[ .-])\d{3}[ .-]\d{4}\b",
+        r"(?:(?:\+\d{1,3}[ .-]?)?(?:\(\d{3}\)[ .-]?|\b\d{3}[ .-])\d{3}[ .-]\d{4}|\b\d{3}-\d{4})\b",
     ),
     ("IP_ADDRESS", r"\b(?:\d{1,3}\.){3}\d{1,3}\b"),
     ("AWS_ACCESS_KEY", r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"),

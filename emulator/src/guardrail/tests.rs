@@ -97,6 +97,9 @@ fn pii_is_anonymized_or_blocked_by_type_and_cards_need_the_luhn_sum() {
     let a = assess(&g, &[text], Source::Output);
     assert!(a.masked() && !a.blocked());
     assert_eq!(mask(text, &a), "Mail {EMAIL} or call {PHONE}.");
+    let local = "Call 555-0100 or +1 (206) 555-0100";
+    let a = assess(&g, &[local], Source::Output);
+    assert_eq!(mask(local, &a), "Call {PHONE} or {PHONE}");
     let a = assess(&g, &["My SSN is 123-45-6789"], Source::Input);
     assert!(a.blocked());
     assert_eq!(a.pii[0].kind, "US_SOCIAL_SECURITY_NUMBER");
