@@ -30,6 +30,8 @@ use crate::json;
 use crate::prompt_cache::{self, CacheStore, Checkpoint};
 use crate::providers;
 use crate::reasoning::{self, Signatures, Signer};
+use crate::record;
+use crate::replay;
 use crate::resolve::{self, Calendar};
 use crate::scenario::ScenarioSet;
 use crate::stats::{Counters, STATS_PATH};
@@ -378,6 +380,13 @@ impl AppState {
             time::OffsetDateTime::now_utc(),
         )?;
         let model = resolve::resolve(model_id, operation, self.inner.calendar)?;
+        // Only a set with recordings matches on the digest: others skip the hashing.
+        let digest = self
+            .inner
+            .scenarios
+            .has_recordings()
+            .then(|| record::conversation_digest(&body));
+        let digest = digest.as_deref();
         match operation {
             Operation::Converse | Operation::ConverseStream => {
                 let value = json::parse_body(&body)?;
@@ -385,6 +394,23 @@ impl AppState {
                 let checkpoints = prompt_cache::checkpoints(&value, &turn);
                 let points: Vec<_> = checkpoints.iter().map(|c| c.point).collect();
                 bedrock_catalog::prompt_cache::check(model, &points)?;
+                // A recording answers as the upstream did: its reasoning signatures and
+                // guardrails are not this endpoint's to judge again.
+                if let Some(digest) = digest
+                    && self.inner.scenarios.has_recording_for(&turn, digest)
+                {
+                    return self
+                        .answer(
+                            &turn,
+                            model,
+                            request_id,
+                            None,
+                            Shaping::default(),
+                            None,
+                            Some(digest),
+                        )
+                        .await;
+                }
                 let shaping = Shaping {
                     reasoning: Some(reasoning::mode(&value, &turn, model, &self.inner.signer)?),
                     structured: structured::Request::parse(&value, model)?,
@@ -404,16 +430,24 @@ impl AppState {
                     caller,
                     checkpoints,
                 });
-                self.answer(&turn, model, request_id, cache, shaping, guard)
+                self.answer(&turn, model, request_id, cache, shaping, guard, digest)
                     .await
             }
             Operation::InvokeModel | Operation::InvokeModelWithResponseStream => {
                 let value = json::parse_body(&body)?;
                 let turn = providers::parse(&value, model_id, model, operation)?;
-                self.answer(&turn, model, request_id, None, Shaping::default(), None)
-                    .await
+                self.answer(
+                    &turn,
+                    model,
+                    request_id,
+                    None,
+                    Shaping::default(),
+                    None,
+                    digest,
+                )
+                .await
             }
-            Operation::CountTokens => self.count_tokens(&body, model_id, model).await,
+            Operation::CountTokens => self.count_tokens(&body, model_id, model, digest).await,
         }
     }
 
@@ -422,6 +456,7 @@ impl AppState {
         body: &[u8],
         model_id: &str,
         model: &Model,
+        digest: Option<&str>,
     ) -> Result<Response, ApiError> {
         let value = json::parse_body(body)?;
         let root = json::object(&value, "")?;
@@ -445,8 +480,10 @@ impl AppState {
                 "The input field must set exactly one of converse or invokeModel.",
             ));
         };
-        // Faults scripted for CountTokens (throttling, ...) still apply; answers do not.
-        match self.inner.scenarios.respond(&turn) {
+        // Faults scripted for CountTokens (throttling, ...) still apply; answers do not, but a
+        // recorded count is the count that was answered.
+        match self.inner.scenarios.respond_to(&turn, digest) {
+            Outcome::Recorded(recorded) => Ok(replay::response(&recorded).await),
             Outcome::Fault(Fault::Exception {
                 code,
                 status,
@@ -479,9 +516,12 @@ impl AppState {
         cache: Option<CacheRequest>,
         shaping: Shaping,
         guard: Option<Guard>,
+        digest: Option<&str>,
     ) -> Result<Response, ApiError> {
-        let (answer, ending) = match self.inner.scenarios.respond(turn) {
+        let (answer, ending) = match self.inner.scenarios.respond_to(turn, digest) {
             Outcome::Answer(answer) => (answer, Ending::Complete),
+            // A recording is the answer as it was: no cut, no cache accounting, its own pace.
+            Outcome::Recorded(recorded) => return Ok(replay::response(&recorded).await),
             Outcome::Fault(Fault::Exception {
                 code,
                 status,
@@ -591,7 +631,7 @@ impl AppState {
 /// A body this much over the limit is no longer drained, and the connection is dropped.
 const MAX_DRAIN_BYTES: usize = 4 * MAX_BODY_BYTES;
 
-async fn read_body(parts: &Parts, body: Body) -> Result<Bytes, ApiError> {
+pub(crate) async fn read_body(parts: &Parts, body: Body) -> Result<Bytes, ApiError> {
     let too_large = || {
         ApiError::new(
             413,

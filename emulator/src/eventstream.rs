@@ -18,6 +18,24 @@ pub fn event(event_type: &str, payload: &Value) -> Bytes {
     encode(&message)
 }
 
+/// An `event` frame whose payload is given as received (a recording replays it byte for byte).
+pub fn event_raw(event_type: &str, payload: Bytes) -> Bytes {
+    let message = Message::new(payload)
+        .add_header(header(":message-type", "event"))
+        .add_header(header(":event-type", event_type))
+        .add_header(header(":content-type", "application/json"));
+    encode(&message)
+}
+
+/// An `exception` frame whose payload is given as received.
+pub fn exception_raw(exception_type: &str, payload: Bytes) -> Bytes {
+    let message = Message::new(payload)
+        .add_header(header(":message-type", "exception"))
+        .add_header(header(":exception-type", exception_type))
+        .add_header(header(":content-type", "application/json"));
+    encode(&message)
+}
+
 /// An `exception` frame: `exception_type` in lowerCamel (`throttlingException`), payload `{"message"}`.
 pub fn exception(exception_type: &str, message: &str) -> Bytes {
     let payload = serde_json::json!({ "message": message }).to_string();

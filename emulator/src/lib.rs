@@ -75,6 +75,8 @@ mod key_file;
 mod prompt_cache;
 mod providers;
 mod reasoning;
+pub mod record;
+mod replay;
 mod resolve;
 pub mod scenario;
 mod server;

@@ -17,7 +17,16 @@
 //! (default 100 with `--pace realistic`; 20 otherwise, for requests with a `cachePoint` only). `--test-clock` ages prompt-cache entries by
 //! a manual clock that `POST /_local/clock {"advance_seconds": N}` moves forward.
 //! Prints one ready line with the address and the environment variables that point any AWS SDK
-//! here; stops cleanly on Ctrl-C or SIGTERM. Arguments are parsed by hand (a dozen flags do not
+//! here; stops cleanly on Ctrl-C or SIGTERM.
+//!
+//! ```text
+//! cargo run --bin bedrock-local -- record --upstream aws|URL --out FILE.toml [--addr 127.0.0.1:0]
+//!     [--region R] [--access-key-id ID --secret-access-key KEY] [--allow-non-loopback]
+//! ```
+//! `record` is a proxy SDKs talk to as to `serve` (the same ready line and signature check): it
+//! re-signs each request with the AWS credential chain for the upstream (`aws`: the regional
+//! Bedrock endpoint of the configured region, or `--region`) and writes every exchange as a
+//! scenario rule to FILE; `serve --scenarios FILE` replays them. Arguments are parsed by hand (a dozen flags do not
 //! need a parser dependency).
 
 use std::net::SocketAddr;
@@ -26,12 +35,18 @@ use std::process::ExitCode;
 
 use std::time::Duration;
 
+use bedrock_local::record::{RecordConfig, Recorder, Upstream};
 use bedrock_local::{Clock, Config, Credentials, GuardrailSet, Pacing, ScenarioSet};
 
 const USAGE: &str = "usage: bedrock-local serve [--addr 127.0.0.1:0] [--scenarios FILE]... [--guardrails FILE]... \
 [--tokens-per-second N] [--bearer-token T] [--access-key-id ID --secret-access-key KEY] [--credentials-file FILE] \
 [--allow-non-loopback] [--date YYYY-MM-DD] [--legacy-unused] [--pace fast|realistic] \
-[--prefill-per-token-us N] [--test-clock]";
+[--prefill-per-token-us N] [--test-clock]
+       bedrock-local record --upstream aws|URL --out FILE.toml [--addr 127.0.0.1:0] [--region R] \
+[--access-key-id ID --secret-access-key KEY] [--allow-non-loopback]";
+
+const RECORD_USAGE: &str = "usage: bedrock-local record --upstream aws|URL --out FILE.toml [--addr 127.0.0.1:0] \
+[--region R] [--access-key-id ID --secret-access-key KEY] [--allow-non-loopback]";
 
 struct Args {
     addr: SocketAddr,
@@ -69,7 +84,12 @@ fn main() -> ExitCode {
 }
 
 fn run() -> Result<(), String> {
-    let args = parse_args(std::env::args().skip(1))?;
+    let mut args = std::env::args().skip(1).peekable();
+    if args.peek().map(String::as_str) == Some("record") {
+        args.next();
+        return record(parse_record_args(args)?);
+    }
+    let args = parse_args(args)?;
     let config = build_config(&args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -100,6 +120,109 @@ fn run() -> Result<(), String> {
             .await
             .map_err(|e| e.to_string())
     })
+}
+
+/// `record`'s flags as a recorder configuration.
+fn parse_record_args(mut args: impl Iterator<Item = String>) -> Result<RecordConfig, String> {
+    let mut upstream = None;
+    let mut out = None;
+    let mut addr = SocketAddr::from(([127, 0, 0, 1], 0));
+    let mut region = None;
+    let (mut key_id, mut secret) = (None, None);
+    let mut allow_non_loopback = false;
+    while let Some(flag) = args.next() {
+        let (name, inline) = match flag.split_once('=') {
+            Some((n, v)) => (n.to_string(), Some(v.to_string())),
+            None => (flag.clone(), None),
+        };
+        if name == "--allow-non-loopback" {
+            allow_non_loopback = true;
+            continue;
+        }
+        if matches!(name.as_str(), "--help" | "-h") {
+            return Err(RECORD_USAGE.into());
+        }
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or_else(|| format!("{name} needs a value; {RECORD_USAGE}"))
+        };
+        match name.as_str() {
+            "--upstream" => upstream = Some(Upstream::parse(&value()?).map_err(|e| e.to_string())?),
+            "--out" => out = Some(PathBuf::from(value()?)),
+            "--addr" => {
+                let v = value()?;
+                addr = v
+                    .parse()
+                    .map_err(|_| format!("--addr {v:?} is not an address like 127.0.0.1:8080"))?;
+            }
+            "--region" => region = Some(value()?),
+            "--access-key-id" => key_id = Some(value()?),
+            "--secret-access-key" => secret = Some(value()?),
+            _ => return Err(format!("unknown option {name:?}; {RECORD_USAGE}")),
+        }
+    }
+    let upstream = upstream.ok_or_else(|| format!("--upstream is required; {RECORD_USAGE}"))?;
+    let out = out.ok_or_else(|| format!("--out is required; {RECORD_USAGE}"))?;
+    let mut config = RecordConfig::new(upstream, out)
+        .addr(addr)
+        .allow_non_loopback(allow_non_loopback);
+    match (key_id, secret) {
+        (Some(id), Some(secret)) => config = config.credentials(Credentials::new(id, secret)),
+        (None, None) => {}
+        _ => return Err("--access-key-id and --secret-access-key go together".into()),
+    }
+    if let Some(region) = region {
+        config = config.upstream_region(region);
+    }
+    Ok(config)
+}
+
+/// Runs the recorder until Ctrl-C or SIGTERM.
+fn record(config: RecordConfig) -> Result<(), String> {
+    let out = config.out().to_path_buf();
+    let recorder = Recorder::start(config).map_err(|e| e.to_string())?;
+    let keys = recorder.credentials();
+    // The same ready line as `serve`: the keys are this recorder's own (they grant nothing
+    // upstream), the region is the upstream's.
+    println!(
+        "bedrock-local listening on http://{addr} (recording {upstream} to {out}) — AWS_ENDPOINT_URL_BEDROCK_RUNTIME=http://{addr} AWS_ACCESS_KEY_ID={} AWS_SECRET_ACCESS_KEY={} AWS_REGION={region} AWS_DEFAULT_REGION={region}",
+        keys.access_key_id,
+        keys.secret_access_key,
+        addr = recorder.addr(),
+        upstream = recorder.upstream(),
+        out = out.display(),
+        region = recorder.region(),
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    runtime.block_on(shutdown_signal());
+    recorder.stop();
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
 }
 
 fn build_config(args: &Args) -> Result<Config, String> {

@@ -128,7 +128,7 @@ impl Drop for LocalEndpoint {
     }
 }
 
-fn check_address(config: &Config) -> Result<(), Error> {
+pub(crate) fn check_address(config: &Config) -> Result<(), Error> {
     if config.addr.ip().is_loopback() {
         return Ok(());
     }

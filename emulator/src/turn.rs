@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+pub use crate::replay::{Frame, Recorded, RecordedEvent, Wire};
+
 /// The Bedrock Runtime operation a request came in through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Operation {
@@ -301,4 +303,6 @@ pub enum Outcome {
     Answer(Answer),
     /// Fail on purpose.
     Fault(Fault),
+    /// Answer with a recorded exchange, verbatim (a rule written by `bedrock-local record`).
+    Recorded(Recorded),
 }

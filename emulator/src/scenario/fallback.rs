@@ -55,7 +55,7 @@ pub(crate) fn answer(turn: &Turn, notes: &[String]) -> Answer {
 }
 
 /// A plain text answer from the fallback.
-fn text_answer(text: String) -> Answer {
+pub(crate) fn text_answer(text: String) -> Answer {
     Answer {
         blocks: vec![AnswerBlock::Text(text)],
         stop_reason: StopReason::EndTurn,
@@ -231,7 +231,7 @@ fn no_match(turn: &Turn, question: &str, notes: &[String]) -> String {
 }
 
 /// The text shortened to [`QUOTE_CHARS`] characters on one line.
-fn quote(text: &str) -> String {
+pub(crate) fn quote(text: &str) -> String {
     let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if one_line.chars().count() <= QUOTE_CHARS {
         return one_line;

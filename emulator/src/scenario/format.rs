@@ -82,6 +82,9 @@ pub(crate) struct MatchSpec {
     pub turn: Option<usize>,
     /// A demo name (`throttle`): its marker `[demo:throttle]` occurs in the last user text.
     pub demo: Option<String>,
+    /// The digest of the exact conversation (`sha256:...`, see `record::conversation_digest`),
+    /// as `bedrock-local record` writes it.
+    pub conversation: Option<String>,
 }
 
 /// `[rule.reply]`: what to answer.
@@ -104,6 +107,29 @@ pub(crate) struct ReplySpec {
     pub chunk_tokens: Option<usize>,
     /// Streaming pace for this rule.
     pub tokens_per_second: Option<f64>,
+    /// A recorded plain answer's body, sent verbatim to a non-streaming operation.
+    pub body: Option<String>,
+    /// A recorded stream's frames, sent verbatim at their pace to a streaming operation.
+    pub events: Option<Vec<EventSpec>>,
+    /// Recorded response headers sent with `body` or `events` (`content-type`, `x-amzn-bedrock-*`).
+    pub headers: Option<std::collections::BTreeMap<String, String>>,
+}
+
+/// One recorded stream frame: exactly one of `event` (with `payload`), `chunk` or `exception`
+/// (with `payload`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EventSpec {
+    /// Milliseconds since the previous frame (the first: since the request).
+    pub after_ms: Option<u64>,
+    /// `:event-type` of an event frame (`contentBlockDelta`, ...).
+    pub event: Option<String>,
+    /// The JSON payload of an event or exception frame, as text.
+    pub payload: Option<String>,
+    /// A native stream's chunk: the provider JSON its `bytes` carry.
+    pub chunk: Option<String>,
+    /// `:exception-type` of an exception frame (`throttlingException`, ...).
+    pub exception: Option<String>,
 }
 
 /// One tool call of a reply.

@@ -9,7 +9,7 @@ use regex::RegexBuilder;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use super::format::{FaultSpec, FileSpec, MatchSpec, OneOrMany, ReplySpec, RuleSpec};
+use super::format::{EventSpec, FaultSpec, FileSpec, MatchSpec, OneOrMany, ReplySpec, RuleSpec};
 use super::matcher::{Matcher, ResultField, model_globs, parse_operation};
 use super::rule::{
     DEFAULT_CHUNK_TOKENS, FaultKind, FaultPlan, Reply, Rule, default_message, default_status,
@@ -17,7 +17,9 @@ use super::rule::{
 };
 use super::template::{JsonTemplate, Template};
 use crate::fields::first_refused;
-use crate::turn::{StopReason, UsageOverride};
+use crate::record::digest::is_digest;
+use crate::replay::is_replayed_header;
+use crate::turn::{Frame, RecordedEvent, StopReason, UsageOverride};
 
 /// Default hold of a `timeout` fault.
 const DEFAULT_TIMEOUT: Duration = Duration::from_millis(1000);
@@ -239,6 +241,17 @@ impl<'a> RuleLoader<'a> {
         };
         let models = model_globs(&spec.model.map(OneOrMany::into_vec).unwrap_or_default())
             .map_err(|e| self.error(Some("match.model"), e.to_string()))?;
+        if let Some(digest) = &spec.conversation
+            && !is_digest(digest)
+        {
+            return Err(self.error(
+                Some("match.conversation"),
+                format!(
+                    "`{digest}` is not a conversation digest: expected `sha256:` and 64 lower-case \
+                     hex digits, as `bedrock-local record` writes it"
+                ),
+            ));
+        }
         Ok(Matcher {
             models,
             operations,
@@ -262,6 +275,7 @@ impl<'a> RuleLoader<'a> {
             turn: spec.turn,
             result,
             demo,
+            conversation: spec.conversation,
         })
     }
 
@@ -311,6 +325,48 @@ impl<'a> RuleLoader<'a> {
         }
         fields.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(fields)
+    }
+
+    /// Validates the `index`-th frame of `reply.events`.
+    fn recorded_event(
+        &self,
+        index: usize,
+        spec: EventSpec,
+    ) -> Result<RecordedEvent, ScenarioError> {
+        let field = format!("reply.events[{index}]");
+        let payload = |payload: Option<String>| {
+            let payload = payload.ok_or_else(|| {
+                self.error(
+                    Some(&format!("{field}.payload")),
+                    "an event or exception frame needs its payload",
+                )
+            })?;
+            serde_json::from_str::<Value>(&payload).map_err(|e| {
+                self.error(Some(&format!("{field}.payload")), format!("not JSON: {e}"))
+            })?;
+            Ok(payload)
+        };
+        let frame = match (spec.event, spec.chunk, spec.exception) {
+            (Some(event_type), None, None) => Frame::Event {
+                event_type,
+                payload: payload(spec.payload)?,
+            },
+            (None, Some(chunk), None) if spec.payload.is_none() => Frame::Chunk(chunk),
+            (None, None, Some(exception_type)) => Frame::Exception {
+                exception_type,
+                payload: payload(spec.payload)?,
+            },
+            _ => {
+                return Err(self.error(
+                    Some(&field),
+                    "a frame sets exactly one of `event` (with `payload`), `chunk`, or `exception` (with `payload`)",
+                ));
+            }
+        };
+        Ok(RecordedEvent {
+            after: Duration::from_millis(spec.after_ms.unwrap_or(0)),
+            frame,
+        })
     }
 
     /// Validates `[rule.reply]`.
@@ -372,7 +428,36 @@ impl<'a> RuleLoader<'a> {
             text.map(|text| Template::parse(&text).map_err(|e| self.error(Some(field), e)))
                 .transpose()
         };
+        let recorded_events = spec
+            .events
+            .map(|events| {
+                events
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, event)| self.recorded_event(i, event))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?;
+        let mut recorded_headers = Vec::new();
+        for (name, value) in spec.headers.unwrap_or_default() {
+            let field = format!("reply.headers.{name}");
+            if !is_replayed_header(&name) || http::HeaderName::from_bytes(name.as_bytes()).is_err()
+            {
+                return Err(self.error(
+                    Some(&field),
+                    "only `content-type` and `x-amzn-bedrock-*` headers are replayed",
+                ));
+            }
+            if http::HeaderValue::from_str(&value).is_err() {
+                return Err(self.error(Some(&field), "not a valid header value"));
+            }
+            recorded_headers.push((name, value));
+        }
+        let latency = Duration::from_millis(spec.latency_ms.unwrap_or(0));
         Ok(Reply {
+            recorded_body: spec.body.map(|body| (body, latency)),
+            recorded_events,
+            recorded_headers,
             text: template("reply.text", spec.text)?,
             reasoning: template("reply.reasoning", spec.reasoning)?,
             tool_uses,
@@ -383,7 +468,7 @@ impl<'a> RuleLoader<'a> {
                     input_tokens: u.input_tokens,
                     output_tokens: u.output_tokens,
                 }),
-            latency: Duration::from_millis(spec.latency_ms.unwrap_or(0)),
+            latency,
             chunk_tokens: spec.chunk_tokens.unwrap_or(DEFAULT_CHUNK_TOKENS),
             tokens_per_second: spec.tokens_per_second,
         })

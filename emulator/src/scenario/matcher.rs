@@ -35,6 +35,8 @@ pub(crate) struct Matcher {
     pub result: Vec<ResultField>,
     /// The demo whose marker (`[demo:throttle]`) must occur in the last user text.
     pub demo: Option<Demo>,
+    /// The digest the request's conversation must have (a recorded exchange).
+    pub conversation: Option<String>,
 }
 
 impl Matcher {
@@ -61,6 +63,14 @@ impl Matcher {
                     .to_lowercase()
                     .contains(&demo.marker())
             })
+    }
+
+    /// `conversation` against the request's digest: a rule that names one never matches a
+    /// request whose digest is unknown (`None`).
+    pub fn conversation_matches(&self, digest: Option<&str>) -> bool {
+        self.conversation
+            .as_deref()
+            .is_none_or(|wanted| digest == Some(wanted))
     }
 
     /// `result` against the JSON content of the last (successful) tool result.
@@ -229,6 +239,18 @@ mod tests {
         assert!(!glob_matches("amazon.nova-[lm]*", "amazon.nova-pro-v1:0"));
         assert!(glob_matches("{meta,mistral}.*", "mistral.mistral-large"));
         assert!(model_globs(&["amazon.nova-[".to_string()]).is_err());
+    }
+
+    #[test]
+    fn conversation_must_equal_the_request_digest_when_given() {
+        let recorded = Matcher {
+            conversation: Some("sha256:ab".into()),
+            ..Matcher::default()
+        };
+        assert!(recorded.conversation_matches(Some("sha256:ab")));
+        assert!(!recorded.conversation_matches(Some("sha256:cd")));
+        assert!(!recorded.conversation_matches(None));
+        assert!(Matcher::default().conversation_matches(None));
     }
 
     #[test]

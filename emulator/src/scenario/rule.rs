@@ -10,7 +10,8 @@ use super::fallback;
 use super::matcher::Matcher;
 use super::template::{JsonTemplate, Template};
 use crate::turn::{
-    Answer, AnswerBlock, Fault, Outcome, Source, StopReason, StreamShape, Turn, UsageOverride,
+    Answer, AnswerBlock, Fault, Operation, Outcome, Recorded, RecordedEvent, Source, StopReason,
+    StreamShape, Turn, UsageOverride, Wire,
 };
 
 /// Approximate tokens per streamed text delta when a rule does not say.
@@ -50,6 +51,12 @@ pub(crate) struct Reply {
     pub chunk_tokens: usize,
     /// Pace override.
     pub tokens_per_second: Option<f64>,
+    /// A recorded plain answer: body and latency (sent verbatim to non-streaming operations).
+    pub recorded_body: Option<(String, Duration)>,
+    /// A recorded stream's frames (sent verbatim to streaming operations).
+    pub recorded_events: Option<Vec<RecordedEvent>>,
+    /// Headers sent with a recorded body or stream.
+    pub recorded_headers: Vec<(String, String)>,
 }
 
 /// A reply's content for one request, its templates filled.
@@ -63,6 +70,20 @@ struct Filled {
 }
 
 impl Reply {
+    /// The recorded wire answer for `operation`, when the rule holds one of its kind.
+    fn recorded_for(&self, operation: Operation) -> Option<Recorded> {
+        let wire = if operation.is_streaming() {
+            Wire::Events(self.recorded_events.clone()?)
+        } else {
+            let (body, latency) = self.recorded_body.clone()?;
+            Wire::Body { body, latency }
+        };
+        Some(Recorded {
+            headers: self.recorded_headers.clone(),
+            wire,
+        })
+    }
+
     /// Fills the templates from `turn`; `None` when a placeholder's value is missing.
     fn fill(&self, turn: &Turn) -> Option<Filled> {
         let optional = |template: &Option<Template>| match template {
@@ -134,6 +155,20 @@ pub(crate) enum Decision {
 impl Rule {
     /// Answers a turn this rule matched, counting the call.
     pub fn decide(&self, turn: &Turn) -> Decision {
+        // A recorded answer is sent as it was received: no template to fill, no cut to make.
+        let recorded = self
+            .reply
+            .as_ref()
+            .and_then(|reply| reply.recorded_for(turn.operation));
+        if let Some(recorded) = recorded {
+            let call = self.calls.fetch_add(1, Ordering::SeqCst);
+            if let Some(fault) = &self.fault
+                && fault.times.is_none_or(|times| call < times)
+            {
+                return Decision::Outcome(Outcome::Fault(self.fault(turn, &fault.kind, None)));
+            }
+            return Decision::Outcome(Outcome::Recorded(recorded));
+        }
         // Fill the reply first: a rule whose reply needs a value the request lacks does not
         // apply at all (no fault either, and the call is not counted).
         let filled = match &self.reply {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::fallback;
 use super::load::{Format, ScenarioError, parse};
+use super::miss;
 use super::rule::{Decision, Rule};
 use crate::turn::{Outcome, Turn};
 
@@ -130,10 +131,19 @@ impl ScenarioSet {
     }
 
     /// The answer to `turn`: the first matching rule's, else the deterministic fallback
-    /// (a rule whose reply needs a value the turn lacks passes to the next).
+    /// (a rule whose reply needs a value the turn lacks passes to the next). Recorded rules
+    /// (with `match.conversation`) never match here: see [`ScenarioSet::respond_to`].
     pub fn respond(&self, turn: &Turn) -> Outcome {
+        self.respond_to(turn, None)
+    }
+
+    /// [`ScenarioSet::respond`] for a request whose conversation digest is `conversation`
+    /// (`record::conversation_digest` of its body), so recorded rules can match it. When the
+    /// set holds recordings and no rule matches, the answer says so and names the nearest
+    /// recorded prompt instead of the ordinary fallback.
+    pub fn respond_to(&self, turn: &Turn, conversation: Option<&str>) -> Outcome {
         for rule in self.rules.iter() {
-            if !rule.matcher.matches(turn) {
+            if !(rule.matcher.conversation_matches(conversation) && rule.matcher.matches(turn)) {
                 continue;
             }
             match rule.decide(turn) {
@@ -141,7 +151,25 @@ impl ScenarioSet {
                 Decision::PassThrough => {}
             }
         }
+        if let Some(miss) = miss::answer(turn, &self.rules) {
+            return Outcome::Answer(miss);
+        }
         Outcome::Answer(fallback::answer(turn, &self.notes))
+    }
+
+    /// Whether a recorded rule answers `turn` with this conversation digest: the server then
+    /// leaves the judging of the request (reasoning signatures, guardrails) to the recording,
+    /// which holds what the upstream answered to exactly this request.
+    pub fn has_recording_for(&self, turn: &Turn, conversation: &str) -> bool {
+        self.rules.iter().any(|r| {
+            r.matcher.conversation.as_deref() == Some(conversation) && r.matcher.matches(turn)
+        })
+    }
+
+    /// Whether any rule is a recorded exchange (matches on a conversation digest), so the
+    /// server knows to compute the digest of each request.
+    pub fn has_recordings(&self) -> bool {
+        self.rules.iter().any(|r| r.matcher.conversation.is_some())
     }
 
     /// A set of rules.

@@ -1,0 +1,344 @@
+//! Recording real exchanges for offline replay: `bedrock-local record`.
+//!
+//! A [`Recorder`] is a local endpoint that any SDK talks to exactly as to `serve` (its own keys,
+//! the same signature check), which re-signs each request for an [`Upstream`] (Amazon Bedrock
+//! with the standard AWS credential chain, or any endpoint by URL) and forwards it: every
+//! operation, streams passed on frame by frame as they arrive. Each finished exchange becomes a
+//! scenario rule in a TOML file (see `scenarios/README.md`, "Recordings"), written before its
+//! last byte reaches the caller; no credential, signature or token is ever part of it.
+//! `serve --scenarios FILE` replays it: the same conversation (see [`conversation_digest`]) gets
+//! the same body or the same event sequence at the recorded pace, and any other request an
+//! honest answer naming the nearest recorded prompt.
+//!
+//! ```no_run
+//! use bedrock_local::record::{RecordConfig, Recorder, Upstream};
+//! let recorder = Recorder::start(RecordConfig::new(Upstream::Aws, "recording.toml"))?;
+//! println!("point an SDK at {} signed by {}", recorder.endpoint_url(), recorder.credentials());
+//! recorder.stop();
+//! # Ok::<(), bedrock_local::record::RecordError>(())
+//! ```
+
+pub(crate) mod digest;
+mod exchange;
+mod file;
+mod proxy;
+mod upstream;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+pub use digest::{DIGEST_PREFIX, conversation_digest};
+pub use upstream::Upstream;
+
+use crate::auth::Authenticator;
+use crate::config::{Config, Credentials};
+use file::RecordingFile;
+use proxy::Proxy;
+use upstream::UpstreamClient;
+
+/// How long open requests (streams included) get to finish after a stop, as `serve`.
+const GRACE_PERIOD: Duration = Duration::from_secs(2);
+
+/// Why a recorder could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    /// The upstream is not usable: a bad URL, no region, no credentials.
+    #[error("bedrock-local record: {0}")]
+    Upstream(String),
+    /// The recording file cannot be used.
+    #[error("bedrock-local record: recording file {}: {message}", path.display())]
+    File {
+        /// The `--out` path.
+        path: PathBuf,
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// Binding or running the local side failed.
+    #[error(transparent)]
+    Local(#[from] crate::server::Error),
+}
+
+/// How to record: the upstream, the file, and the local side (address and keys).
+#[derive(Clone)]
+pub struct RecordConfig {
+    upstream: Upstream,
+    out: PathBuf,
+    local: Config,
+    upstream_credentials: Option<aws_credential_types::Credentials>,
+    upstream_region: Option<String>,
+}
+
+impl std::fmt::Debug for RecordConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecordConfig")
+            .field("upstream", &self.upstream)
+            .field("out", &self.out)
+            .field("upstream_region", &self.upstream_region)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RecordConfig {
+    /// Record what `upstream` answers into `out` (a `.toml` file; continued when it exists),
+    /// listening on a free loopback port with fresh local keys, signing upstream with the AWS
+    /// credential chain.
+    pub fn new(upstream: Upstream, out: impl Into<PathBuf>) -> Self {
+        RecordConfig {
+            upstream,
+            out: out.into(),
+            local: Config::default(),
+            upstream_credentials: None,
+            upstream_region: None,
+        }
+    }
+
+    /// The local address (default `127.0.0.1:0`); a non-loopback one needs
+    /// [`RecordConfig::allow_non_loopback`].
+    pub fn addr(mut self, addr: SocketAddr) -> Self {
+        self.local = self.local.addr(addr);
+        self
+    }
+
+    /// Allow a non-loopback local address.
+    pub fn allow_non_loopback(mut self, yes: bool) -> Self {
+        self.local = self.local.allow_non_loopback(yes);
+        self
+    }
+
+    /// Fixed local keys instead of random ones (what callers sign with).
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.local = self.local.credentials(credentials);
+        self
+    }
+
+    /// Sign upstream requests with these credentials instead of the AWS chain (tests; a caller
+    /// with its own credential source).
+    pub fn upstream_credentials(mut self, credentials: aws_credential_types::Credentials) -> Self {
+        self.upstream_credentials = Some(credentials);
+        self
+    }
+
+    /// The region upstream requests are signed for (and, for [`Upstream::Aws`], whose endpoint
+    /// answers); default: the AWS configuration's region, for a URL `us-east-1` without one.
+    pub fn upstream_region(mut self, region: impl Into<String>) -> Self {
+        self.upstream_region = Some(region.into());
+        self
+    }
+
+    /// The recording file.
+    pub fn out(&self) -> &Path {
+        &self.out
+    }
+}
+
+/// A running recorder; stops when [`Recorder::stop`] is called or it is dropped. Every exchange
+/// finished before is in the file, whichever way it stops.
+pub struct Recorder {
+    addr: SocketAddr,
+    credentials: Credentials,
+    upstream: String,
+    region: String,
+    out: PathBuf,
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Recorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recorder")
+            .field("addr", &self.addr)
+            .field("upstream", &self.upstream)
+            .field("out", &self.out)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Recorder {
+    /// Resolves the upstream (credentials are asked for once now, so a missing login stops here),
+    /// opens the file, binds, and returns once it listens. Blocking; runs on its own thread and
+    /// runtime like [`crate::start`].
+    pub fn start(config: RecordConfig) -> Result<Recorder, RecordError> {
+        crate::server::check_address(&config.local)?;
+        let local = config.local.clone();
+        let listener = std::net::TcpListener::bind(local.addr).map_err(|source| {
+            crate::server::Error::Bind {
+                addr: local.addr,
+                source,
+            }
+        })?;
+        listener
+            .set_nonblocking(true)
+            .map_err(crate::server::Error::Io)?;
+        let addr = listener.local_addr().map_err(crate::server::Error::Io)?;
+        let (stop_tx, stop_rx) = mpsc::channel::<()>();
+        let (ready_tx, ready_rx) = mpsc::channel::<Result<(String, String), RecordError>>();
+        let out = config.out.clone();
+        let thread = std::thread::Builder::new()
+            .name(format!("bedrock-local record {addr}"))
+            .spawn(move || run(listener, config, stop_rx, ready_tx))
+            .map_err(crate::server::Error::Io)?;
+        match ready_rx.recv() {
+            Ok(Ok((upstream, region))) => Ok(Recorder {
+                addr,
+                credentials: local.credentials,
+                upstream,
+                region,
+                out,
+                stop: Some(stop_tx),
+                thread: Some(thread),
+            }),
+            Ok(Err(e)) => {
+                let _ = thread.join();
+                Err(e)
+            }
+            Err(_) => {
+                let _ = thread.join();
+                Err(RecordError::Local(crate::server::Error::ThreadEnded))
+            }
+        }
+    }
+
+    /// The bound local address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`, ready for an SDK's `endpoint_url`.
+    pub fn endpoint_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The local keys callers sign with (they grant nothing upstream).
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
+    /// The upstream's base URL (`https://bedrock-runtime.us-east-1.amazonaws.com`).
+    pub fn upstream(&self) -> &str {
+        &self.upstream
+    }
+
+    /// The region upstream requests are signed for; callers may use it too.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// The recording file.
+    pub fn out(&self) -> &Path {
+        &self.out
+    }
+
+    /// Stop accepting, let open requests finish (up to 2 s), and wait for the thread.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// The recorder's thread: resolve the upstream, open the file, serve until stopped.
+fn run(
+    listener: std::net::TcpListener,
+    config: RecordConfig,
+    stop_rx: mpsc::Receiver<()>,
+    ready_tx: mpsc::Sender<Result<(String, String), RecordError>>,
+) {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("bedrock-local-record")
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            let _ = ready_tx.send(Err(RecordError::Local(crate::server::Error::Io(e))));
+            return;
+        }
+    };
+    let (signal_tx, signal_rx) = tokio::sync::oneshot::channel::<()>();
+    let waiter = std::thread::spawn(move || {
+        let _ = stop_rx.recv();
+        let _ = signal_tx.send(());
+    });
+    runtime.block_on(async move {
+        let started = async {
+            let upstream = UpstreamClient::resolve(
+                &config.upstream,
+                config.upstream_credentials.clone(),
+                config.upstream_region.clone(),
+            )
+            .await?;
+            let header = header(&upstream.base);
+            let file = RecordingFile::open(&config.out, &header)?;
+            let listener = tokio::net::TcpListener::from_std(listener)
+                .map_err(|e| RecordError::Local(crate::server::Error::Io(e)))?;
+            Ok::<_, RecordError>((upstream, file, listener))
+        };
+        let (upstream, file, listener) = match started.await {
+            Ok(parts) => parts,
+            Err(e) => {
+                let _ = ready_tx.send(Err(e));
+                return;
+            }
+        };
+        let local = &config.local;
+        let auth = Authenticator::new(
+            local.credentials.clone(),
+            local.bearer_token.clone(),
+            local.credentials_file.clone(),
+        );
+        let _ = ready_tx.send(Ok((upstream.base.clone(), upstream.region.clone())));
+        let router = Proxy::new(auth, upstream, file, local.calendar).router();
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            // Stream frames are small writes: see server.rs on Nagle's algorithm.
+            let _ = tcp.set_nodelay(true);
+        });
+        let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
+        let graceful = async move {
+            let _ = signal_rx.await;
+            let _ = stopping_tx.send(true);
+        };
+        let server = axum::serve(listener, router).with_graceful_shutdown(graceful);
+        let deadline = async move {
+            let _ = stopping_rx.wait_for(|s| *s).await;
+            tokio::time::sleep(GRACE_PERIOD).await;
+        };
+        tokio::select! {
+            result = server => {
+                if let Err(e) = result {
+                    tracing::error!(error = %e, "bedrock-local record stopped with an error");
+                }
+            }
+            () = deadline => {}
+        }
+    });
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    let _ = waiter.join();
+}
+
+/// The comment lines a new recording starts with.
+fn header(upstream: &str) -> String {
+    format!(
+        "# Recorded by `bedrock-local record` from {upstream}: one rule per exchange, written as each\n\
+         # finished. Replay it offline with `bedrock-local serve --scenarios THIS_FILE`. A rule answers\n\
+         # only its exact conversation (`match.conversation`); `body`/`events` are what replay sends,\n\
+         # the other reply fields are there to read (delete `body`/`events` to answer from them).\n\
+         # Format: emulator/scenarios/README.md, \"Recordings\".\n\n"
+    )
+}
