@@ -45,14 +45,14 @@ fn toml(text: &str) -> Result<ScenarioSet, ScenarioError> {
 fn answer(outcome: Outcome) -> Option<Answer> {
     match outcome {
         Outcome::Answer(a) => Some(a),
-        Outcome::Fault(_) => None,
+        Outcome::Fault(_) | Outcome::Recorded(_) => None,
     }
 }
 
 fn fault(outcome: Outcome) -> Option<Fault> {
     match outcome {
         Outcome::Fault(f) => Some(f),
-        Outcome::Answer(_) => None,
+        Outcome::Answer(_) | Outcome::Recorded(_) => None,
     }
 }
 
@@ -314,7 +314,7 @@ fn unknown_field_is_named_with_file_and_rule() -> TestResult {
         error("[[rule]]\nname = \"w\"\nmatch = { contians = \"x\" }\nreply = { text = \"y\" }\n"),
         "scenario file `test.toml`, rule `w` (#1), field `match.contians`: unknown field \
          `contians`, expected one of `model`, `operation`, `contains`, `regex`, `system`, \
-         `case_sensitive`, `tool`, `has_tools`, `tool_result`, `result`, `turn`, `demo`"
+         `case_sensitive`, `tool`, `has_tools`, `tool_result`, `result`, `turn`, `demo`, `conversation`"
     );
     Ok(())
 }
@@ -994,4 +994,128 @@ fn readme_example_file_loads_and_its_templates_answer_from_the_tool_result() -> 
     let (text, _) = text_and_source(set.respond(&t))?;
     assert_eq!(text, "It is sunny in Paris, 70 °F.");
     Ok(())
+}
+
+const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+fn recorded_rules() -> String {
+    format!(
+        r#"
+[[rule]]
+name = "plain"
+match = {{ operation = "Converse", conversation = "{DIGEST}", contains = "What is the capital of Freedonia?", case_sensitive = true }}
+reply = {{ text = "readable only", latency_ms = 5, body = '{{"output":{{}}}}', headers = {{ "content-type" = "application/json", "x-amzn-bedrock-input-token-count" = "3" }} }}
+
+[[rule]]
+name = "streamed"
+match = {{ operation = "ConverseStream", conversation = "{DIGEST}", contains = "Tell me about orbits" }}
+reply = {{ events = [
+  {{ after_ms = 4, event = "messageStart", payload = '{{"role":"assistant"}}' }},
+  {{ after_ms = 0, chunk = '{{"type":"message_stop"}}' }},
+  {{ after_ms = 1, exception = "throttlingException", payload = '{{"message":"slow down"}}' }},
+] }}
+"#
+    )
+}
+
+#[test]
+fn a_recorded_rule_answers_its_digest_verbatim_and_nothing_else() {
+    let set = toml(&recorded_rules()).unwrap();
+    assert!(set.has_recordings());
+    let mut plain = turn("What is the capital of Freedonia?");
+    let Outcome::Recorded(recorded) = set.respond_to(&plain, Some(DIGEST)) else {
+        panic!("the digest matches");
+    };
+    assert_eq!(
+        recorded.wire,
+        crate::turn::Wire::Body {
+            body: r#"{"output":{}}"#.into(),
+            latency: Duration::from_millis(5)
+        }
+    );
+    assert_eq!(
+        recorded.headers,
+        vec![
+            ("content-type".to_string(), "application/json".to_string()),
+            ("x-amzn-bedrock-input-token-count".to_string(), "3".to_string())
+        ]
+    );
+    // Without the digest, or with another one, the recorded rule does not answer.
+    assert!(answer(set.respond(&plain)).is_some());
+    assert!(answer(set.respond_to(&plain, Some("sha256:other"))).is_some());
+    plain.operation = Operation::ConverseStream;
+    assert!(answer(set.respond_to(&plain, Some(DIGEST))).is_some());
+
+    let streamed = streaming("Tell me about orbits");
+    let Outcome::Recorded(recorded) = set.respond_to(&streamed, Some(DIGEST)) else {
+        panic!("the digest matches");
+    };
+    let crate::turn::Wire::Events(events) = recorded.wire else {
+        panic!("a stream replays events");
+    };
+    assert_eq!(events.len(), 3);
+    assert_eq!(events[0].after, Duration::from_millis(4));
+    assert_eq!(
+        events[2].frame,
+        crate::turn::Frame::Exception {
+            exception_type: "throttlingException".into(),
+            payload: r#"{"message":"slow down"}"#.into()
+        }
+    );
+}
+
+#[test]
+fn a_miss_among_recordings_says_so_and_names_the_nearest_recorded_prompt() {
+    let set = toml(&recorded_rules()).unwrap();
+    let text = answer(set.respond_to(&turn("capital city of Freedonia, please"), Some("sha256:x")))
+        .unwrap()
+        .blocks
+        .iter()
+        .find_map(|b| match b {
+            AnswerBlock::Text(t) => Some(t.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(text.starts_with("[bedrock-local] No recording matched this request"), "{text}");
+    assert!(text.contains("the 2 recorded exchanges"), "{text}");
+    assert!(
+        text.contains("the nearest recorded prompt is \"What is the capital of Freedonia?\" (Converse)"),
+        "{text}"
+    );
+    let unrelated = answer(set.respond_to(&turn("zebra"), None)).unwrap();
+    let AnswerBlock::Text(unrelated) = &unrelated.blocks[0] else {
+        panic!("a text answer");
+    };
+    assert!(unrelated.contains("none shares a word with yours; the first recorded prompt is \"What is the capital of Freedonia?\""), "{unrelated}");
+}
+
+#[test]
+fn recorded_fields_with_mistakes_are_load_errors_naming_the_field() {
+    let cases = [
+        (
+            r#"match = { conversation = "sha256:abc" }
+reply = { text = "x" }"#,
+            "field `match.conversation`: `sha256:abc` is not a conversation digest",
+        ),
+        (
+            r#"reply = { events = [{ event = "messageStart", chunk = "{}" }] }"#,
+            "field `reply.events[0]`: a frame sets exactly one of",
+        ),
+        (
+            r#"reply = { events = [{ event = "messageStart" }] }"#,
+            "field `reply.events[0].payload`: an event or exception frame needs its payload",
+        ),
+        (
+            r#"reply = { events = [{ event = "messageStart", payload = "{not json" }] }"#,
+            "field `reply.events[0].payload`: not JSON",
+        ),
+        (
+            r#"reply = { body = "{}", headers = { "x-amzn-RequestId" = "1" } }"#,
+            "field `reply.headers.x-amzn-RequestId`: only `content-type` and `x-amzn-bedrock-*` headers are replayed",
+        ),
+    ];
+    for (body, expected) in cases {
+        let message = error(&format!("[[rule]]\nname = \"r\"\n{body}\n"));
+        assert!(message.contains(expected), "{message}\n expected: {expected}");
+    }
 }
