@@ -342,3 +342,109 @@ fn boto3_converses_streams_invokes_counts_tokens_sees_errors_retries_caches_prom
     );
     Ok(())
 }
+
+/// Runs the script with `args` against `endpoint`, signed with `keys`, and parses its report.
+fn script_report(
+    python: &Path,
+    endpoint: &str,
+    keys: &Credentials,
+    args: &[&str],
+) -> Result<Value, Box<dyn std::error::Error>> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("boto3")
+        .join("check_bedrock_local.py");
+    let stdout = run(
+        Command::new(python)
+            .arg(&script)
+            .args(args)
+            .env("BEDROCK_LOCAL_ENDPOINT", endpoint)
+            .env("AWS_ACCESS_KEY_ID", &keys.access_key_id)
+            .env("AWS_SECRET_ACCESS_KEY", &keys.secret_access_key)
+            .env("AWS_DEFAULT_REGION", bedrock_local::DEFAULT_REGION)
+            .env_remove("AWS_SESSION_TOKEN")
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_BEARER_TOKEN_BEDROCK")
+            .env_remove("AWS_ENDPOINT_URL")
+            .env_remove("AWS_ENDPOINT_URL_BEDROCK_RUNTIME")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
+        "the boto3 script",
+    )?;
+    Ok(serde_json::from_str(&stdout).map_err(|e| format!("{e}: {stdout}"))?)
+}
+
+#[test]
+fn boto3_through_the_recorder_and_from_its_recording_sees_the_same_answers_and_events()
+-> TestResult {
+    use bedrock_local::record::{RecordConfig, Recorder, Upstream};
+    let python = boto3_python()?;
+    let upstream_keys = Credentials::random();
+    let upstream = bedrock_local::start(
+        Config::default()
+            .date(bedrock_catalog::parse_date("2026-12-02")?)
+            .credentials(upstream_keys.clone())
+            .scenarios(ScenarioSet::from_toml_str("sdk_rust/rules.toml", RULES)?),
+    )?;
+    let dir = tempfile::tempdir()?;
+    let out = dir.path().join("boto3.toml");
+    let recorder = Recorder::start(
+        RecordConfig::new(Upstream::Url(upstream.endpoint_url()), &out).upstream_credentials(
+            upstream_credentials(&upstream_keys),
+        ),
+    )?;
+    let recorded = script_report(
+        &python,
+        &recorder.endpoint_url(),
+        recorder.credentials(),
+        &["replayable"],
+    )?;
+    let local_keys = recorder.credentials().clone();
+    recorder.stop();
+    upstream.stop();
+
+    let text = std::fs::read_to_string(&out)?;
+    for secret in [
+        &upstream_keys.access_key_id,
+        &upstream_keys.secret_access_key,
+        &local_keys.access_key_id,
+        &local_keys.secret_access_key,
+    ] {
+        assert!(!text.contains(secret.as_str()), "a key in the recording:\n{text}");
+    }
+    // The converse, two streams, the native call, the error and the thinking loop's three calls.
+    assert_eq!(ScenarioSet::from_file(&out)?.len(), 8, "{text}");
+    assert_eq!(recorded["thinking"]["signed"], true);
+    assert_eq!(recorded["thinking"]["loop_text"], "It is sunny in Paris.");
+    assert_eq!(
+        recorded["converse"]["output"]["message"]["content"][0]["text"],
+        "Hello from a scenario rule, streamed to you in several small pieces."
+    );
+    assert_eq!(recorded["stream_tool"]["tool_name"], "get_weather");
+    assert_eq!(recorded["error"]["code"], "AccessDeniedException");
+
+    let replay = bedrock_local::start(
+        Config::default()
+            .date(bedrock_catalog::parse_date("2026-12-02")?)
+            .scenarios(ScenarioSet::from_file(&out)?.merge(ScenarioSet::builtin())),
+    )?;
+    let replayed = script_report(
+        &python,
+        &replay.endpoint_url(),
+        replay.credentials(),
+        &["replayable"],
+    )?;
+    replay.stop();
+    assert_eq!(replayed, recorded);
+    Ok(())
+}
+
+/// The upstream's keys as the SDK's credentials type, which the recorder signs with.
+fn upstream_credentials(keys: &Credentials) -> aws_credential_types::Credentials {
+    aws_credential_types::Credentials::new(
+        &keys.access_key_id,
+        &keys.secret_access_key,
+        None,
+        None,
+        "upstream",
+    )
+}

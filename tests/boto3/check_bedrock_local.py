@@ -4,7 +4,10 @@ Run by tests/sdk_boto3.rs inside a venv with boto3 installed. The endpoint and t
 from the environment: BEDROCK_LOCAL_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
 AWS_DEFAULT_REGION; BEDROCK_LOCAL_LIFECYCLE maps names of days ("before_launch", ...) to endpoints
 that answer as of those days, signed with the same keys; BEDROCK_LOCAL_CLOCK_ENDPOINT is an endpoint
-started with a test clock (same keys), which POST /_local/clock moves forward. Nothing is asserted here: the Rust test asserts on the printed JSON, so a
+started with a test clock (same keys), which POST /_local/clock moves forward. With the argument
+`replayable`, only the cases a recording replays run (a converse, a text stream, a tool stream, a
+native call, an error and a thinking tool loop), without request ids, so that what boto3 saw through `bedrock-local record` and
+through `serve` replaying the recording can be compared as they are. Nothing is asserted here: the Rust test asserts on the printed JSON, so a
 failure shows both what boto3 saw and what was expected.
 """
 
@@ -312,6 +315,18 @@ def guardrails(client):
                                                    guardrailConfig={"guardrailIdentifier": "nosuchguardrail", "guardrailVersion": "1"})),
         "unknown_apply": outcome(lambda: client.apply_guardrail(guardrailIdentifier="nosuchguardrail", guardrailVersion="1",
                                                                 source="INPUT", content=[{"text": {"text": "hi"}}])),
+def replayable(client):
+    """What must be the same through the recorder and from its recording."""
+    out = client.converse(modelId=NOVA, messages=[user("hello there")])
+    return {
+        "converse": {"output": out["output"], "stop_reason": out["stopReason"],
+                     "usage": out["usage"], "metrics": out["metrics"]},
+        "stream_text": converse_stream(client, NOVA, [user("hello there")]),
+        "stream_tool": converse_stream(client, HAIKU, [user("What's the weather in Paris?")], WEATHER_TOOL),
+        "invoke_model": invoke_model(client),
+        "error": outcome(lambda: client.converse(modelId=NOVA, messages=[user("access denied, please")])),
+        # The tool loop sends the upstream's reasoning signature back: replay must accept it.
+        "thinking": thinking_converse(client),
     }
 
 
@@ -325,6 +340,9 @@ def make_client(attempts, endpoint=None):
 
 def main():
     client = make_client(attempts=1)
+    if sys.argv[1:] == ["replayable"]:
+        json.dump(replayable(client), sys.stdout)
+        return
     report = {
         "boto3": boto3.__version__,
         "botocore": botocore.__version__,
