@@ -374,8 +374,8 @@ fn script_report(
 }
 
 #[test]
-fn boto3_through_the_recorder_and_from_its_recording_sees_the_same_answers_and_events()
--> TestResult {
+fn boto3_through_the_recorder_and_from_its_recording_sees_the_same_answers_and_events() -> TestResult
+{
     use bedrock_local::record::{RecordConfig, Recorder, Upstream};
     let python = boto3_python()?;
     let upstream_keys = Credentials::random();
@@ -388,9 +388,8 @@ fn boto3_through_the_recorder_and_from_its_recording_sees_the_same_answers_and_e
     let dir = tempfile::tempdir()?;
     let out = dir.path().join("boto3.toml");
     let recorder = Recorder::start(
-        RecordConfig::new(Upstream::Url(upstream.endpoint_url()), &out).upstream_credentials(
-            upstream_credentials(&upstream_keys),
-        ),
+        RecordConfig::new(Upstream::Url(upstream.endpoint_url()), &out)
+            .upstream_credentials(upstream_credentials(&upstream_keys)),
     )?;
     let recorded = script_report(
         &python,
@@ -409,7 +408,10 @@ fn boto3_through_the_recorder_and_from_its_recording_sees_the_same_answers_and_e
         &local_keys.access_key_id,
         &local_keys.secret_access_key,
     ] {
-        assert!(!text.contains(secret.as_str()), "a key in the recording:\n{text}");
+        assert!(
+            !text.contains(secret.as_str()),
+            "a key in the recording:\n{text}"
+        );
     }
     // The converse, two streams, the native call, the error and the thinking loop's three calls.
     assert_eq!(ScenarioSet::from_file(&out)?.len(), 8, "{text}");

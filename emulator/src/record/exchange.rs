@@ -339,10 +339,10 @@ impl Readable {
             if let Some(text) = text_of("/reasoningContent/text").or_else(|| text_of("/thinking")) {
                 readable.reasoning.push_str(text);
             }
-            if let Some(fragment) = text_of("/toolUse/input").or_else(|| text_of("/partial_json")) {
-                if let Some(last) = inputs.last_mut() {
-                    last.push_str(fragment);
-                }
+            if let Some(fragment) = text_of("/toolUse/input").or_else(|| text_of("/partial_json"))
+                && let Some(last) = inputs.last_mut()
+            {
+                last.push_str(fragment);
             }
             let start = value.pointer("/start/toolUse").or_else(|| {
                 value

@@ -1019,6 +1019,7 @@ reply = {{ events = [
 }
 
 #[test]
+#[allow(clippy::unwrap_used, clippy::panic)]
 fn a_recorded_rule_answers_its_digest_verbatim_and_nothing_else() {
     let set = toml(&recorded_rules()).unwrap();
     assert!(set.has_recordings());
@@ -1037,7 +1038,10 @@ fn a_recorded_rule_answers_its_digest_verbatim_and_nothing_else() {
         recorded.headers,
         vec![
             ("content-type".to_string(), "application/json".to_string()),
-            ("x-amzn-bedrock-input-token-count".to_string(), "3".to_string())
+            (
+                "x-amzn-bedrock-input-token-count".to_string(),
+                "3".to_string()
+            )
         ]
     );
     // Without the digest, or with another one, the recorded rule does not answer.
@@ -1065,6 +1069,7 @@ fn a_recorded_rule_answers_its_digest_verbatim_and_nothing_else() {
 }
 
 #[test]
+#[allow(clippy::unwrap_used, clippy::panic)]
 fn a_miss_among_recordings_says_so_and_names_the_nearest_recorded_prompt() {
     let set = toml(&recorded_rules()).unwrap();
     let text = answer(set.respond_to(&turn("capital city of Freedonia, please"), Some("sha256:x")))
@@ -1076,10 +1081,15 @@ fn a_miss_among_recordings_says_so_and_names_the_nearest_recorded_prompt() {
             _ => None,
         })
         .unwrap();
-    assert!(text.starts_with("[bedrock-local] No recording matched this request"), "{text}");
+    assert!(
+        text.starts_with("[bedrock-local] No recording matched this request"),
+        "{text}"
+    );
     assert!(text.contains("the 2 recorded exchanges"), "{text}");
     assert!(
-        text.contains("the nearest recorded prompt is \"What is the capital of Freedonia?\" (Converse)"),
+        text.contains(
+            "the nearest recorded prompt is \"What is the capital of Freedonia?\" (Converse)"
+        ),
         "{text}"
     );
     let unrelated = answer(set.respond_to(&turn("zebra"), None)).unwrap();
@@ -1090,6 +1100,7 @@ fn a_miss_among_recordings_says_so_and_names_the_nearest_recorded_prompt() {
 }
 
 #[test]
+#[allow(clippy::unwrap_used, clippy::panic)]
 fn recorded_fields_with_mistakes_are_load_errors_naming_the_field() {
     let cases = [
         (
@@ -1116,6 +1127,9 @@ reply = { text = "x" }"#,
     ];
     for (body, expected) in cases {
         let message = error(&format!("[[rule]]\nname = \"r\"\n{body}\n"));
-        assert!(message.contains(expected), "{message}\n expected: {expected}");
+        assert!(
+            message.contains(expected),
+            "{message}\n expected: {expected}"
+        );
     }
 }
