@@ -3,7 +3,9 @@
 //! `bedrock-local` speaks the Bedrock Runtime wire protocol (Converse, ConverseStream,
 //! InvokeModel, InvokeModelWithResponseStream, CountTokens), checks SigV4 signatures or a bearer
 //! token, validates requests with Bedrock's own messages, and answers from deterministic
-//! scenario rules, including injected faults. Nothing here talks to AWS.
+//! scenario rules, including injected faults. Nothing here talks to AWS, except [`record`]: a
+//! proxy that forwards to Amazon Bedrock and writes every exchange as a scenario rule, which
+//! `serve --scenarios FILE` then replays offline.
 //!
 //! # Start it in-process
 //!
