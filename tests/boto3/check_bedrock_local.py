@@ -315,6 +315,9 @@ def guardrails(client):
                                                    guardrailConfig={"guardrailIdentifier": "nosuchguardrail", "guardrailVersion": "1"})),
         "unknown_apply": outcome(lambda: client.apply_guardrail(guardrailIdentifier="nosuchguardrail", guardrailVersion="1",
                                                                 source="INPUT", content=[{"text": {"text": "hi"}}])),
+    }
+
+
 def replayable(client):
     """What must be the same through the recorder and from its recording."""
     out = client.converse(modelId=NOVA, messages=[user("hello there")])
