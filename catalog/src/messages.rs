@@ -109,6 +109,10 @@ pub fn unsupported_schema_keyword(kind: &str, keyword: &str) -> String {
 /// itself, not from where it sent the request (a proxy or a recording may sit in between).
 pub const LOCAL_ANSWER_HEADER: (&str, &str) = ("x-bedrock-local", "scripted");
 
+/// The value [`LOCAL_ANSWER_HEADER`] carries instead on an answer replayed from a recording of
+/// real Bedrock (`bedrock-local record`): a model's words, from another day.
+pub const RECORDED_ANSWER: &str = "recorded";
+
 #[cfg(test)]
 mod tests {
     use super::*;

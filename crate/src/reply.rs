@@ -80,6 +80,9 @@ pub struct Reply {
     /// True when the local endpoint answered: a scripted scenario or its marked fallback, never
     /// a model. Shown with the reply so that no one takes it for a model's words.
     pub local: bool,
+    /// True when the local endpoint replayed a recording of real Bedrock (`bedrock-local
+    /// record`): a model's words, from the day they were recorded (`local` is true too).
+    pub recorded: bool,
     /// What the call cost at Bedrock's on-demand prices, when the catalog has the model's prices.
     pub cost: Option<Cost>,
     /// True when the kit's response cache answered and no call was made.
@@ -139,7 +142,9 @@ impl Reply {
         if self.from_cache {
             line.push_str(" · from the response cache (no call made)");
         }
-        if self.local {
+        if self.recorded {
+            line.push_str(" · replayed by the local endpoint from a recording of Bedrock");
+        } else if self.local {
             line.push_str(" · answered by the local endpoint (scripted, not a model)");
         }
         line

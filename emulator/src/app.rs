@@ -154,13 +154,14 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Puts [`LOCAL_ANSWER_HEADER`] on an answer. The name and value are checked when the crate
+/// Puts [`LOCAL_ANSWER_HEADER`] on an answer that does not carry it yet (a replayed recording
+/// carries it already, with its own value). The name and value are checked when the crate
 /// compiles (`const` blocks), so this cannot fail at run time.
 async fn mark_local_answer(mut response: Response) -> Response {
-    response.headers_mut().insert(
-        const { HeaderName::from_static(LOCAL_ANSWER_HEADER.0) },
-        const { HeaderValue::from_static(LOCAL_ANSWER_HEADER.1) },
-    );
+    response
+        .headers_mut()
+        .entry(const { HeaderName::from_static(LOCAL_ANSWER_HEADER.0) })
+        .or_insert(const { HeaderValue::from_static(LOCAL_ANSWER_HEADER.1) });
     response
 }
 

@@ -6,6 +6,7 @@
 //! Replaying the wire form keeps everything the upstream sent, also what this endpoint does not
 //! model (citations, traces, a model's own signatures), byte for byte in bodies and chunks.
 
+use bedrock_catalog::messages::{LOCAL_ANSWER_HEADER, RECORDED_ANSWER};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -127,6 +128,11 @@ pub async fn response(recorded: &Recorded) -> Response {
             response.headers_mut().insert(name, value);
         }
     }
+    // A model's words from a recording, not a script: the marker says so (clients show it).
+    response.headers_mut().insert(
+        const { HeaderName::from_static(LOCAL_ANSWER_HEADER.0) },
+        const { HeaderValue::from_static(RECORDED_ANSWER) },
+    );
     response
 }
 

@@ -575,3 +575,23 @@ async fn a_killed_recorder_leaves_a_valid_file_with_every_finished_exchange() {
     assert!(set.rule_names().all(|n| n.starts_with("converse-")));
     upstream.stop();
 }
+
+#[test]
+fn a_recorder_that_cannot_start_says_why_at_once() {
+    let upstream = upstream();
+    let dir = tempfile::tempdir().unwrap();
+    // A directory where the recording file should be: the file cannot be opened. (Before the
+    // fix, any start failure hung in join while the stop channel was still open.)
+    let outcome = Recorder::start(
+        RecordConfig::new(Upstream::Url(upstream.endpoint_url()), dir.path()).upstream_credentials(
+            aws_credential_types::Credentials::new("AKIAEXAMPLE", "secret", None, None, "test"),
+        ),
+    );
+    let error = outcome.expect_err("a directory is not a recording file");
+    assert!(
+        error
+            .to_string()
+            .contains(&dir.path().display().to_string()),
+        "{error}"
+    );
+}

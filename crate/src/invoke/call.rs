@@ -88,7 +88,8 @@ impl Bedrock {
                 },
                 model_id: id,
                 request_id: invoked.request_id,
-                local: invoked.local,
+                local: invoked.origin.local,
+                recorded: invoked.origin.recorded,
                 ..Reply::default()
             })
         })

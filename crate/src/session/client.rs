@@ -2,7 +2,7 @@
 //! local endpoint's answer from a model's.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use aws_config::BehaviorVersion;
 use aws_credential_types::credential_feature::AwsCredentialFeature;
@@ -17,7 +17,7 @@ use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextRef;
 use aws_smithy_types::retry::RetryMode as SdkRetryMode;
-use bedrock_catalog::messages::LOCAL_ANSWER_HEADER;
+use bedrock_catalog::messages::{LOCAL_ANSWER_HEADER, RECORDED_ANSWER};
 
 use super::worker::{Connected, Setup};
 use crate::error::{Error, Result};
@@ -177,16 +177,41 @@ pub(super) fn call_config(settings: &Settings) -> Builder {
         .timeout_config(timeouts)
 }
 
-/// Notes whether an answer carried the local endpoint's marker header.
+/// Who answered, as the answer's marker header says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Origin {
+    /// The local endpoint answered (scripted or replayed), not Bedrock itself.
+    pub local: bool,
+    /// A recording of real Bedrock was replayed.
+    pub recorded: bool,
+}
+
+/// Notes whether an answer carried the local endpoint's marker header, and which value.
 #[derive(Debug, Default)]
 pub(super) struct AnswerMarker {
-    local: Arc<AtomicBool>,
+    // 0: no marker, 1: scripted, 2: recorded; one atomic so the two can never disagree.
+    seen: Arc<AtomicU8>,
 }
 
 impl AnswerMarker {
-    /// A handle on the flag, to read after the call.
-    pub(super) fn flag(&self) -> Arc<AtomicBool> {
-        Arc::clone(&self.local)
+    /// A handle on what was seen, to read after the call with [`origin`].
+    pub(super) fn flag(&self) -> Arc<AtomicU8> {
+        Arc::clone(&self.seen)
+    }
+}
+
+/// The origin a marker's flag recorded.
+pub(super) fn origin(flag: &AtomicU8) -> Origin {
+    match flag.load(Ordering::Relaxed) {
+        0 => Origin::default(),
+        1 => Origin {
+            local: true,
+            recorded: false,
+        },
+        _ => Origin {
+            local: true,
+            recorded: true,
+        },
     }
 }
 
@@ -201,10 +226,14 @@ impl Intercept for AnswerMarker {
         _runtime_components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> std::result::Result<(), BoxError> {
-        let (name, value) = LOCAL_ANSWER_HEADER;
-        let marked = context.response().headers().get(name) == Some(value);
+        let (name, scripted) = LOCAL_ANSWER_HEADER;
+        let seen = match context.response().headers().get(name) {
+            Some(value) if value == RECORDED_ANSWER => 2,
+            Some(value) if value == scripted => 1,
+            _ => 0,
+        };
         // The last attempt's answer is the one the call returns.
-        self.local.store(marked, Ordering::Relaxed);
+        self.seen.store(seen, Ordering::Relaxed);
         Ok(())
     }
 }

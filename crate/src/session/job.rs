@@ -2,7 +2,6 @@
 //! and each runs entirely on the worker's runtime with the worker's client.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use aws_credential_types::provider::ProvideCredentials;
@@ -10,7 +9,7 @@ use aws_sdk_bedrockruntime::operation::RequestId;
 use aws_smithy_types::Blob;
 use futures::channel::{mpsc, oneshot};
 
-use super::client::{AnswerMarker, Scope, call_config, describe_source};
+use super::client::{AnswerMarker, Origin, Scope, call_config, describe_source, origin};
 use aws_sdk_bedrockruntime::types::{
     GuardrailAction, GuardrailConfiguration, GuardrailContentBlock, GuardrailContentSource,
     GuardrailTextBlock,
@@ -84,8 +83,8 @@ pub(crate) struct Invoked {
     pub body: Vec<u8>,
     /// Bedrock's request id.
     pub request_id: Option<String>,
-    /// True when the local endpoint's marker was on the answer.
-    pub local: bool,
+    /// Who answered, from the local endpoint's marker.
+    pub origin: Origin,
 }
 
 /// One piece of a ConverseStream call, in order: `Opened` or `Refused` first, then events,
@@ -94,7 +93,7 @@ pub(crate) enum Chunk {
     /// The stream started.
     Opened {
         request_id: Option<String>,
-        local: bool,
+        origin: Origin,
     },
     /// Bedrock refused the call before any event.
     Refused(Error),
@@ -162,7 +161,9 @@ async fn converse(scope: &Scope, call: &Call, request: &Request) -> Result<Reply
         .await
         .map_err(|error| map_sdk_error(&error_scope(scope, call), &call.model_id, error))?;
     let mut reply = reply_from_output(&call.model_id, &output);
-    reply.local = local.load(Ordering::Relaxed);
+    let answered_by = origin(&local);
+    reply.local = answered_by.local;
+    reply.recorded = answered_by.recorded;
     stamp_guardrail(&mut reply, request.guardrail.as_ref());
     Ok(reply)
 }
@@ -209,7 +210,7 @@ async fn converse_stream(
     };
     let opened = Chunk::Opened {
         request_id: response.request_id().map(str::to_string),
-        local: local.load(Ordering::Relaxed),
+        origin: origin(&local),
     };
     if !send(opened) {
         return; // nobody reads any more: dropping the response ends the stream
@@ -257,7 +258,7 @@ async fn invoke(scope: &Scope, call: &Call, body: Vec<u8>) -> Result<Invoked> {
     Ok(Invoked {
         request_id: output.request_id().map(str::to_string),
         body: output.body.into_inner(),
-        local: local.load(Ordering::Relaxed),
+        origin: origin(&local),
     })
 }
 

@@ -81,7 +81,7 @@ impl Bedrock {
         let guardrail = request.guardrail.clone();
         let mut chunks = self.session.converse_stream(self.call(&id), request)?;
         let (request_id, local) = match chunks.next().await {
-            Some(Chunk::Opened { request_id, local }) => (request_id, local),
+            Some(Chunk::Opened { request_id, origin }) => (request_id, origin),
             Some(Chunk::Refused(error)) => return Err(error),
             Some(Chunk::Event(_) | Chunk::Broken { .. }) | None => {
                 return Err(Error::UnexpectedResponse {
@@ -107,7 +107,8 @@ impl Bedrock {
         };
         echo.finish();
         let mut reply = assembly.into_reply(&id, request_id, started.elapsed());
-        reply.local = local;
+        reply.local = local.local;
+        reply.recorded = local.recorded;
         crate::guardrail::stamp_guardrail(&mut reply, guardrail.as_ref());
         match failure {
             None => Ok(reply),

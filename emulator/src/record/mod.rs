@@ -190,11 +190,14 @@ impl Recorder {
                 stop: Some(stop_tx),
                 thread: Some(thread),
             }),
+            // The thread's stop waiter holds out for `stop_tx`: drop it first, or the join hangs.
             Ok(Err(e)) => {
+                drop(stop_tx);
                 let _ = thread.join();
                 Err(e)
             }
             Err(_) => {
+                drop(stop_tx);
                 let _ = thread.join();
                 Err(RecordError::Local(crate::server::Error::ThreadEnded))
             }
@@ -334,11 +337,15 @@ fn run(
 
 /// The comment lines a new recording starts with.
 fn header(upstream: &str) -> String {
+    // The day is read back by `./workshop --replay` (as the replaying endpoint's `--date`), so
+    // that models keep the lifecycle state they had when the class was recorded.
     format!(
-        "# Recorded by `bedrock-local record` from {upstream}: one rule per exchange, written as each\n\
-         # finished. Replay it offline with `bedrock-local serve --scenarios THIS_FILE`. A rule answers\n\
+        "# Recorded on {} by `bedrock-local record` from {upstream}.\n\
+         # One rule per exchange, written as each finished. Replay it offline with\n\
+         # `bedrock-local serve --scenarios THIS_FILE`. A rule answers\n\
          # only its exact conversation (`match.conversation`); `body`/`events` are what replay sends,\n\
          # the other reply fields are there to read (delete `body`/`events` to answer from them).\n\
-         # Format: emulator/scenarios/README.md, \"Recordings\".\n\n"
+         # Format: emulator/scenarios/README.md, \"Recordings\".\n\n",
+        bedrock_catalog::today()
     )
 }

@@ -81,6 +81,9 @@ fn forwarded(name: &str) -> bool {
         || name == "amz-sdk-invocation-id"
 }
 
+/// How long the recorder lets the AWS chain look for a region and credentials at start.
+const CREDENTIAL_LOOKUP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 impl UpstreamClient {
     /// Resolves `upstream`: explicit credentials win, else the AWS default chain (environment,
     /// profiles, SSO, roles); the region is `region`, else the AWS configuration's, else (for a
@@ -92,11 +95,18 @@ impl UpstreamClient {
     ) -> Result<UpstreamClient, RecordError> {
         let needs_config =
             credentials.is_none() || (region.is_none() && *upstream == Upstream::Aws);
+        // Off AWS, the chain's last resort (instance metadata) can keep asking for a long time:
+        // a bound keeps a recorder without credentials from looking hung.
         let config = if needs_config {
+            let load = aws_config::defaults(aws_config::BehaviorVersion::latest()).load();
             Some(
-                aws_config::defaults(aws_config::BehaviorVersion::latest())
-                    .load()
-                    .await,
+                tokio::time::timeout(CREDENTIAL_LOOKUP_TIMEOUT, load)
+                    .await
+                    .map_err(|_| {
+                        RecordError::Upstream(format!(
+                            "the AWS configuration did not load within {CREDENTIAL_LOOKUP_TIMEOUT:?}: set AWS_REGION and credentials (aws configure, aws sso login, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
+                        ))
+                    })?,
             )
         } else {
             None
@@ -137,12 +147,19 @@ impl UpstreamClient {
         };
         // Ask once now, so missing or expired credentials stop the recorder at start with the
         // chain's own explanation instead of failing the first request.
-        credentials.provide_credentials().await.map_err(|e| {
-            RecordError::Upstream(format!(
-                "cannot get AWS credentials for the upstream: {}",
-                error_chain(&e)
-            ))
-        })?;
+        tokio::time::timeout(CREDENTIAL_LOOKUP_TIMEOUT, credentials.provide_credentials())
+            .await
+            .map_err(|_| {
+                RecordError::Upstream(format!(
+                    "no AWS credentials found within {CREDENTIAL_LOOKUP_TIMEOUT:?} (environment, profiles, SSO, container and instance roles were tried): run `aws configure` or `aws sso login`, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+                ))
+            })?
+            .map_err(|e| {
+                RecordError::Upstream(format!(
+                    "cannot get AWS credentials for the upstream: {}",
+                    error_chain(&e)
+                ))
+            })?;
         Ok(UpstreamClient {
             client: Client::builder(TokioExecutor::new()).build(connector(&base)?),
             base,
