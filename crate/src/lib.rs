@@ -71,10 +71,26 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Caching and cost
+//!
+//! Every [`Reply`] carries its [`Cost`] at the catalog's prices, and [`Bedrock::costs`] is the
+//! handle's ledger. [`Request::cache_system`], [`Request::cache_tools`] and
+//! [`Request::cache_point`] place Bedrock prompt-cache checkpoints (checked before sending);
+//! [`Bedrock::with_response_cache`] answers an identical request from the kit's own cache, in
+//! memory or on disk ([`CacheOptions`], [`Bedrock::cache_stats`]).
+//!
+//! # Guardrails, reasoning, structured output
+//!
+//! [`Request::guardrail`] applies a Bedrock guardrail and [`Reply::guardrail`] says what it did;
+//! [`Bedrock::apply_guardrail`] checks any text. [`Request::thinking`] turns on extended thinking
+//! (the model's rules applied and announced). [`Bedrock::extract`] returns a typed value, through
+//! native structured output or a forced tool call.
+//!
 //! # Display
 //!
-//! [`Reply`], [`ModelTable`], [`Comparison`], [`Conversation`], [`tools::ToolRun`] and
-//! [`code::CodeCheck`] implement `Display` for terminals and an inherent `evcxr_display` that
+//! [`Reply`], [`ModelTable`], [`Comparison`], [`Conversation`], [`tools::ToolRun`],
+//! [`code::CodeCheck`], [`CostTable`], [`CallTable`], [`CacheStats`] and [`GuardrailCheck`]
+//! implement `Display` for terminals and an inherent `evcxr_display` that
 //! renders HTML (Markdown through comrak, GFM tables, highlighted code) in a notebook.
 //!
 //! # Errors
