@@ -78,6 +78,16 @@ impl std::ops::AddAssign for Cost {
     }
 }
 
+impl std::iter::Sum for Cost {
+    fn sum<I: Iterator<Item = Cost>>(costs: I) -> Cost {
+        let mut total = Cost::default();
+        for cost in costs {
+            total += cost;
+        }
+        total
+    }
+}
+
 /// Dollars with enough decimals to show three significant digits of a small amount.
 pub(crate) fn dollars(amount: f64) -> String {
     if amount == 0.0 {
@@ -126,11 +136,7 @@ pub struct CostTable {
 impl CostTable {
     /// Dollars of every priced call.
     pub fn total(&self) -> Cost {
-        let mut total = Cost::default();
-        for cost in self.rows.iter().filter_map(|row| row.cost) {
-            total += cost;
-        }
-        total
+        self.rows.iter().filter_map(|row| row.cost).sum()
     }
 
     /// The table as GFM Markdown, with a total line and where the prices come from.
@@ -258,11 +264,7 @@ impl CallTable {
 
     /// Dollars of all its calls (those with listed prices).
     pub fn total(&self) -> Cost {
-        let mut total = Cost::default();
-        for cost in self.rows.iter().filter_map(|(_, reply)| reply.cost) {
-            total += cost;
-        }
-        total
+        self.rows.iter().filter_map(|(_, reply)| reply.cost).sum()
     }
 
     /// The table as GFM Markdown.
@@ -351,10 +353,8 @@ impl Ledger {
         }
         row.calls += 1;
         row.usage = add_usage(row.usage, &reply.usage);
-        match (&mut row.cost, reply.cost) {
-            (Some(sum), Some(cost)) => *sum += cost,
-            (None, Some(cost)) if row.calls == 1 => row.cost = Some(cost),
-            _ => {}
+        if let Some(cost) = reply.cost {
+            *row.cost.get_or_insert_default() += cost;
         }
     }
 

@@ -4,7 +4,6 @@
 
 use std::any::type_name;
 
-use bedrock_catalog::Model;
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -87,7 +86,7 @@ impl Bedrock {
     ) -> Result<Extracted> {
         let id = self.resolve(model)?;
         let catalog_model = bedrock_catalog::find(&id);
-        if catalog_model.is_none_or(native_structured_output) {
+        if catalog_model.is_none_or(|m| m.structured_output) {
             let mut asked = request.clone();
             asked.output_schema = Some(OutputSchema {
                 name: name.to_string(),
@@ -145,11 +144,6 @@ impl Bedrock {
             reply,
         })
     }
-}
-
-/// Whether the model takes `outputConfig.textFormat` (catalog data).
-fn native_structured_output(model: &Model) -> bool {
-    model.structured_output
 }
 
 /// A schema name Bedrock accepts (`^[a-zA-Z0-9_-]{1,64}$`) from a Rust type's name.

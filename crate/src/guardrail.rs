@@ -202,8 +202,18 @@ impl Finding {
     }
 }
 
+/// The report a reply's trace gives; the id and the verdict come from the request
+/// ([`stamp_guardrail`]).
+pub(crate) fn report_from_trace(trace: &GuardrailTraceAssessment) -> GuardrailReport {
+    GuardrailReport {
+        findings: findings_from_trace(trace),
+        action_reason: trace.action_reason.clone(),
+        ..GuardrailReport::default()
+    }
+}
+
 /// The findings of a trace: the input's assessments, then every output's.
-pub(crate) fn findings_from_trace(trace: &GuardrailTraceAssessment) -> Vec<Finding> {
+fn findings_from_trace(trace: &GuardrailTraceAssessment) -> Vec<Finding> {
     let mut findings = Vec::new();
     for assessment in trace.input_assessment.iter().flat_map(|map| map.values()) {
         findings.extend(findings_in(Stage::Input, assessment));

@@ -21,7 +21,7 @@ use bedrock_catalog::CacheTtl;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
-use crate::guardrail::{GuardrailReport, findings_from_trace};
+use crate::guardrail::report_from_trace;
 use crate::message::{Block, Message, Role, ToolStatus, ToolUse};
 use crate::reply::{Reply, Usage};
 use crate::request::{OutputSchema, Request, ToolChoice};
@@ -376,11 +376,7 @@ pub(crate) fn reply_from_output(id: &str, output: &ConverseOutput) -> Reply {
             .trace
             .as_ref()
             .and_then(|trace| trace.guardrail.as_ref())
-            .map(|trace| GuardrailReport {
-                findings: findings_from_trace(trace),
-                action_reason: trace.action_reason.clone(),
-                ..GuardrailReport::default()
-            }),
+            .map(report_from_trace),
         stop_reason: output.stop_reason.as_str().to_string(),
         usage: output.usage.as_ref().map(usage).unwrap_or_default(),
         model_id: id.to_string(),
@@ -428,11 +424,7 @@ pub(crate) fn stream_event(event: ConverseStreamOutput) -> Option<StreamEvent> {
                 .trace
                 .as_ref()
                 .and_then(|trace| trace.guardrail.as_ref())
-                .map(|trace| GuardrailReport {
-                    findings: findings_from_trace(trace),
-                    action_reason: trace.action_reason.clone(),
-                    ..GuardrailReport::default()
-                }),
+                .map(report_from_trace),
         },
         _ => return None,
     })

@@ -100,7 +100,7 @@ pub use error::ApiError;
 pub use guardrail::{GuardrailError, GuardrailSet};
 pub use journal::Received;
 pub use scenario::{ScenarioError, ScenarioSet};
-pub use server::{Error, LocalEndpoint, serve, serve_until, start};
+pub use server::{Error, LocalEndpoint, serve, serve_until, shutdown_signal, start};
 pub use stats::{STATS_PATH, Stats};
 pub use validate::{
     FIRST_MESSAGE_USER, NO_STREAMING_TOOL_USE, NO_SYSTEM_PROMPT, NO_TOOL_USE, ROLES_ALTERNATE,

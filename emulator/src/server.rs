@@ -275,7 +275,8 @@ pub async fn serve(listener: tokio::net::TcpListener, config: Config) -> Result<
     serve_until(listener, config, shutdown_signal()).await
 }
 
-async fn shutdown_signal() {
+/// Resolves on Ctrl-C or (on Unix) SIGTERM: how `serve` and the `record` command know to stop.
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
