@@ -113,6 +113,27 @@ pub const LOCAL_ANSWER_HEADER: (&str, &str) = ("x-bedrock-local", "scripted");
 /// real Bedrock (`bedrock-local record`): a model's words, from another day.
 pub const RECORDED_ANSWER: &str = "recorded";
 
+/// The value [`LOCAL_ANSWER_HEADER`] carries on an answer a local model server generated
+/// behind the endpoint: `model NAME via URL`.
+///
+/// ```
+/// use bedrock_catalog::messages::{local_model_answer, local_model_of};
+/// let value = local_model_answer("llama3.2", "http://localhost:11434");
+/// assert_eq!(value, "model llama3.2 via http://localhost:11434");
+/// assert_eq!(local_model_of(&value), Some("llama3.2 via http://localhost:11434"));
+/// assert_eq!(local_model_of("scripted"), None);
+/// ```
+pub fn local_model_answer(model: &str, url: &str) -> String {
+    format!("{LOCAL_MODEL_PREFIX}{model} via {url}")
+}
+
+/// `NAME via URL` from a [`local_model_answer`] value; `None` for any other value.
+pub fn local_model_of(value: &str) -> Option<&str> {
+    value.strip_prefix(LOCAL_MODEL_PREFIX)
+}
+
+const LOCAL_MODEL_PREFIX: &str = "model ";
+
 #[cfg(test)]
 mod tests {
     use super::*;

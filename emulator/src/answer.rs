@@ -29,6 +29,9 @@ pub struct Reply {
     pub cache: Option<CacheUsage>,
     /// The answer's `trace` (`{"guardrail": ...}`), when a guardrail with a trace applied.
     pub trace: Option<serde_json::Value>,
+    /// Whether `latency` was measured on a model server's answer, already waited: nothing
+    /// waits it again (a scripted answer's latency is simulated when it is sent).
+    pub measured: bool,
 }
 
 impl Reply {
@@ -155,6 +158,7 @@ pub fn finish(answer: Answer, turn: &Turn, default_max: u32, default_tps: Option
         },
         cache: None,
         trace: None,
+        measured: false,
     }
 }
 
@@ -257,6 +261,7 @@ mod tests {
             tools: Vec::new(),
             max_tokens,
             stop_sequences: Vec::new(),
+            sampling: crate::turn::Sampling::default(),
         }
     }
 

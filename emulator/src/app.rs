@@ -19,6 +19,7 @@ use serde_json::json;
 
 use crate::answer::{self, Reply};
 use crate::auth::{Authenticator, Caller, SignedRequest};
+use crate::backend::{self, LocalModel};
 use crate::clock::{CLOCK_PATH, Clock};
 use crate::config::{Config, MAX_BODY_BYTES, Pacing};
 use crate::converse;
@@ -71,6 +72,8 @@ struct Inner {
     prefill_always: bool,
     /// Signs the reasoning blocks this endpoint sends and verifies those that come back.
     signer: Signer,
+    /// The model server that answers what no rule does, when there is one.
+    local_model: Option<Arc<LocalModel>>,
 }
 
 /// What a request asks of the answer's form beyond its content: reasoning, and structured outputs.
@@ -106,7 +109,7 @@ impl AppState {
                     config.bearer_token.clone(),
                     config.credentials_file.clone(),
                 ),
-                scenarios: config.scenarios.clone(),
+                scenarios: config.scenario_rules(),
                 guardrails: config.guardrails.clone(),
                 region: config.region.clone(),
                 tokens_per_second: config.tokens_per_second,
@@ -119,6 +122,7 @@ impl AppState {
                 prefill_per_token: config.prefill(),
                 prefill_always: config.prefill_always(),
                 signer: Signer::new(),
+                local_model: config.backend.clone().map(|b| Arc::new(LocalModel::new(b))),
             }),
         }
     }
@@ -515,14 +519,25 @@ impl AppState {
     async fn answer(
         &self,
         turn: &Turn,
-        model: &Model,
+        model: &'static Model,
         request_id: &str,
         cache: Option<CacheRequest>,
         shaping: Shaping,
         guard: Option<Guard>,
         digest: Option<&str>,
     ) -> Result<Response, ApiError> {
-        let (answer, ending) = match self.inner.scenarios.respond_to(turn, digest) {
+        let outcome = match self.inner.scenarios.rule_outcome(turn, digest) {
+            Some(outcome) => outcome,
+            None => match &self.inner.local_model {
+                Some(local) => {
+                    return self
+                        .generate(local, turn, model, request_id, cache, &shaping, guard)
+                        .await;
+                }
+                None => self.inner.scenarios.unmatched(turn),
+            },
+        };
+        let (answer, ending) = match outcome {
             Outcome::Answer(answer) => (answer, Ending::Complete),
             // A recording is the answer as it was: no cut, no cache accounting, its own pace.
             Outcome::Recorded(recorded) => return Ok(replay::response(&recorded).await),
@@ -580,6 +595,76 @@ impl AppState {
         Ok(self.render(&reply, turn, model, request_id, ending).await)
     }
 
+    /// The local model's answer to `turn`: live for a ConverseStream that nothing must see
+    /// whole (a guardrail checks the whole answer; the prompt cache rewrites its usage), else
+    /// gathered and rendered like any answer. Marked with the model's name and server.
+    #[allow(clippy::too_many_arguments)] // the same products of the pipeline as `answer`
+    async fn generate(
+        &self,
+        local: &Arc<LocalModel>,
+        turn: &Turn,
+        model: &'static Model,
+        request_id: &str,
+        cache: Option<CacheRequest>,
+        shaping: &Shaping,
+        guard: Option<Guard>,
+    ) -> Result<Response, ApiError> {
+        let name = local.name_for(turn).to_string();
+        let marker = local.marker(&name);
+        let mut response =
+            if turn.operation == Operation::ConverseStream && guard.is_none() && cache.is_none() {
+                let opened = local.open_stream(turn, &name, &shaping.structured).await?;
+                backend::live_response(
+                    opened,
+                    Arc::clone(local),
+                    name,
+                    self.inner.signer.clone(),
+                    model,
+                    crate::tokens::count_turn(turn),
+                )
+            } else {
+                let (finished, latency) = local.complete(turn, &name, &shaping.structured).await?;
+                let mut reply = Reply {
+                    input_tokens: finished
+                        .input_tokens
+                        .unwrap_or_else(|| crate::tokens::count_turn(turn)),
+                    output_tokens: finished.output_tokens,
+                    blocks: finished.blocks,
+                    stop_reason: finished.stop_reason,
+                    latency,
+                    stream: crate::turn::StreamShape {
+                        tokens_per_chunk: crate::scenario::DEFAULT_CHUNK_TOKENS,
+                        tokens_per_second: None,
+                    },
+                    cache: None,
+                    trace: None,
+                    measured: true,
+                };
+                if let (Some(cache), Some(rules)) = (cache, &model.prompt_cache) {
+                    let usage = self.inner.cache.apply(
+                        &cache.caller.0,
+                        &model.id,
+                        rules.min_tokens,
+                        &cache.checkpoints,
+                    );
+                    // The server's count of the prompt, less what the cache read or wrote.
+                    let cached = usage.read.saturating_add(usage.write);
+                    reply.input_tokens = reply.input_tokens.saturating_sub(cached);
+                    reply.cache = Some(usage);
+                }
+                if let Some(mut guard) = guard {
+                    guard.check_output(&mut reply, turn.operation);
+                }
+                self.render(&reply, turn, model, request_id, Ending::Complete)
+                    .await
+            };
+        response.headers_mut().insert(
+            const { HeaderName::from_static(LOCAL_ANSWER_HEADER.0) },
+            marker,
+        );
+        Ok(response)
+    }
+
     /// The response for a finished reply, in the format of the operation that asked.
     async fn render(
         &self,
@@ -600,11 +685,15 @@ impl AppState {
             // Mid-stream faults only shape streams; a plain call gets the answer.
             Operation::Converse => {
                 let latency = self.plain_latency(reply);
-                simulate_latency(latency).await;
+                if !reply.measured {
+                    simulate_latency(latency).await;
+                }
                 axum::Json(converse::response_body(reply, latency, signatures)).into_response()
             }
             Operation::InvokeModel | Operation::CountTokens => {
-                simulate_latency(self.plain_latency(reply)).await;
+                if !reply.measured {
+                    simulate_latency(self.plain_latency(reply)).await;
+                }
                 invoke::response(reply, model, request_id)
             }
         }
@@ -625,6 +714,9 @@ impl AppState {
     /// How long a non-streaming answer takes: the first token's latency, and with realistic
     /// pacing also the time to generate the rest (a stream spreads that over its events).
     fn plain_latency(&self, reply: &Reply) -> std::time::Duration {
+        if reply.measured {
+            return reply.latency;
+        }
         match self.inner.pacing {
             Pacing::Fast => reply.latency,
             Pacing::Realistic => reply.latency + reply.pause_for(reply.output_tokens),

@@ -10,6 +10,7 @@ use bedrock_catalog::Date;
 use rand::Rng;
 use rand::distr::Alphanumeric;
 
+use crate::backend::{Backend, BackendError};
 use crate::clock::Clock;
 use crate::guardrail::GuardrailSet;
 use crate::journal::Journal;
@@ -76,6 +77,9 @@ pub enum ConfigError {
     /// Not a pace this endpoint knows.
     #[error("unknown pace {0:?}: use fast or realistic")]
     Pace(String),
+    /// A model backend setting that cannot be used.
+    #[error("{0}")]
+    Backend(#[from] BackendError),
     /// An environment variable that holds a bad value.
     #[error("{name}: {error}")]
     Env {
@@ -163,7 +167,9 @@ pub struct Config {
     pub(crate) credentials: Credentials,
     pub(crate) credentials_file: Option<KeyFile>,
     pub(crate) bearer_token: Option<String>,
-    pub(crate) scenarios: ScenarioSet,
+    /// `None` until set: the built-in rules, or only their fault demonstrations with a backend.
+    pub(crate) scenarios: Option<ScenarioSet>,
+    pub(crate) backend: Option<Backend>,
     pub(crate) guardrails: GuardrailSet,
     pub(crate) tokens_per_second: Option<f64>,
     pub(crate) allow_non_loopback: bool,
@@ -182,7 +188,8 @@ impl Default for Config {
             credentials: Credentials::random(),
             credentials_file: None,
             bearer_token: None,
-            scenarios: ScenarioSet::builtin(),
+            scenarios: None,
+            backend: None,
             guardrails: GuardrailSet::builtin(),
             tokens_per_second: None,
             allow_non_loopback: false,
@@ -212,6 +219,7 @@ impl fmt::Debug for Config {
                 "bearer_token",
                 &self.bearer_token.as_ref().map(|_| "** redacted **"),
             )
+            .field("backend", &self.backend)
             .field("guardrails", &self.guardrails)
             .field("tokens_per_second", &self.tokens_per_second)
             .field("allow_non_loopback", &self.allow_non_loopback)
@@ -274,10 +282,36 @@ impl Config {
         self
     }
 
-    /// The scenario rules that answer requests.
+    /// The scenario rules that answer requests (default: [`ScenarioSet::builtin`], or with a
+    /// [`backend`](Self::backend) [`ScenarioSet::demos`]).
     pub fn scenarios(mut self, scenarios: ScenarioSet) -> Self {
-        self.scenarios = scenarios;
+        self.scenarios = Some(scenarios);
         self
+    }
+
+    /// Answers every request that no scenario rule answers from a local model server. Rules
+    /// still come first, so scripted faults keep working; unless [`scenarios`](Self::scenarios)
+    /// says otherwise, the rules are only the built-in fault demonstrations
+    /// ([`ScenarioSet::demos`]), so that the workshop's prompts reach the model.
+    ///
+    /// ```
+    /// use bedrock_local::{Backend, Config};
+    /// let config = Config::new().backend(Backend::openai("http://localhost:11434")?);
+    /// assert!(format!("{config:?}").contains("http://localhost:11434"));
+    /// # Ok::<(), bedrock_local::BackendError>(())
+    /// ```
+    pub fn backend(mut self, backend: Backend) -> Self {
+        self.backend = Some(backend);
+        self
+    }
+
+    /// The scenario rules in force: those set, else the defaults for this backend.
+    pub(crate) fn scenario_rules(&self) -> ScenarioSet {
+        match (&self.scenarios, &self.backend) {
+            (Some(set), _) => set.clone(),
+            (None, Some(_)) => ScenarioSet::demos(),
+            (None, None) => ScenarioSet::builtin(),
+        }
     }
 
     /// The guardrails `guardrailConfig` and ApplyGuardrail can name (default:
@@ -400,7 +434,9 @@ impl Config {
         self
     }
 
-    /// Applies `BEDROCK_LOCAL_DATE` and `BEDROCK_LOCAL_PACE` when they are set.
+    /// Applies `BEDROCK_LOCAL_DATE`, `BEDROCK_LOCAL_PACE` and `BEDROCK_LOCAL_MODEL_URL` (with
+    /// `BEDROCK_LOCAL_MODEL_MAP` and `BEDROCK_LOCAL_MODEL_API_KEY_ENV`, see [`Backend::from_env`])
+    /// when they are set.
     pub fn with_env(self) -> Result<Self, ConfigError> {
         self.with_vars(|name| std::env::var(name).ok())
     }
@@ -418,7 +454,17 @@ impl Config {
         if let Some(text) = var(PACE_ENV).filter(|t| !t.trim().is_empty()) {
             self.pacing = Pacing::from_name(&text).map_err(|e| wrap(PACE_ENV, e))?;
         }
+        if let Some(backend) =
+            Backend::from_vars(&var).map_err(|e| wrap(crate::backend::MODEL_URL_ENV, e.into()))?
+        {
+            self.backend = Some(backend);
+        }
         Ok(self)
+    }
+
+    /// The model server that answers what no rule does, when there is one.
+    pub fn model_backend(&self) -> Option<&Backend> {
+        self.backend.as_ref()
     }
 
     /// The day the endpoint answers as of.

@@ -84,6 +84,16 @@ pub fn usage(reply: &Reply) -> Value {
     Value::Object(usage)
 }
 
+/// The wait before a stream's first frame: the simulated latency, or none for a latency
+/// measured on a model's answer (already waited).
+pub fn first_delay(reply: &Reply) -> Duration {
+    if reply.measured {
+        Duration::ZERO
+    } else {
+        reply.latency
+    }
+}
+
 /// Milliseconds, saturating.
 pub fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
@@ -101,7 +111,7 @@ pub fn stream_plan(reply: &Reply, signatures: Signatures<'_>) -> Vec<Planned> {
         });
     };
     push(
-        reply.latency,
+        first_delay(reply),
         "messageStart",
         json!({ "role": "assistant" }),
     );

@@ -68,13 +68,14 @@ fn stream_plan(reply: &Reply, model: &Model, request_id: &str) -> Vec<Planned> {
         .enumerate()
         .map(|(i, (_, n))| {
             if i == 0 {
-                reply.latency
+                converse::first_delay(reply)
             } else {
                 reply.pause_for(*n)
             }
         })
         .collect();
-    let total = delays.iter().sum::<Duration>();
+    // The first wait is the latency itself, or none when it was measured (already waited).
+    let total = reply.latency + delays.iter().skip(1).sum::<Duration>();
     if let Some((Value::Object(last), _)) = chunks.last_mut() {
         last.insert(
             "amazon-bedrock-invocationMetrics".to_string(),

@@ -63,6 +63,7 @@
 mod answer;
 mod app;
 mod auth;
+mod backend;
 mod clock;
 mod config;
 mod converse;
@@ -70,6 +71,7 @@ mod error;
 mod eventstream;
 mod fields;
 mod guardrail;
+mod http_client;
 mod invoke;
 mod journal;
 mod json;
@@ -91,6 +93,10 @@ mod validate;
 
 pub use app::{AppState, app};
 pub use auth::SIGNING_SERVICE;
+pub use backend::{
+    Backend, BackendError, DEFAULT_IDLE_TIMEOUT, DEFAULT_LOCAL_MODEL, MODEL_KEY_ENV, MODEL_MAP_ENV,
+    MODEL_URL_ENV, ModelMap,
+};
 pub use clock::{CLOCK_PATH, Clock};
 pub use config::{
     Config, ConfigError, Credentials, DATE_ENV, DEFAULT_PREFILL_PER_TOKEN, DEFAULT_REGION,

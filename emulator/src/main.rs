@@ -5,7 +5,14 @@
 //!     [--tokens-per-second N] [--bearer-token T] [--access-key-id ID --secret-access-key KEY]
 //!     [--credentials-file FILE] [--allow-non-loopback] [--date YYYY-MM-DD] [--legacy-unused]
 //!     [--pace fast|realistic] [--prefill-per-token-us N] [--test-clock]
+//!     [--backend openai --base-url URL [--api-key-env VAR] [--model-map FILE]]
 //! ```
+//! `--backend openai --base-url URL` answers what no scenario rule answers from an
+//! OpenAI-compatible model server (Ollama: `http://localhost:11434`); `--model-map FILE` says
+//! which local model stands in for which Bedrock model (default: every one to `llama3.2`), and
+//! `--api-key-env VAR` names the variable with the server's API key. The built-in scenarios are
+//! then only the fault demonstrations. `BEDROCK_LOCAL_MODEL_URL` (with `BEDROCK_LOCAL_MODEL_MAP`
+//! and `BEDROCK_LOCAL_MODEL_API_KEY_ENV`) does the same without flags.
 //! `--guardrails FILE` adds guardrail definitions (TOML or JSON) to the built-in `workshop-demo`.
 //! `--credentials-file` also accepts the keys a JSON file lists (`credential_process` entries,
 //! each until its `Expiration`), re-read when it changes.
@@ -36,12 +43,14 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use bedrock_local::record::{RecordConfig, Recorder, Upstream};
-use bedrock_local::{Clock, Config, Credentials, GuardrailSet, Pacing, ScenarioSet};
+use bedrock_local::{
+    Backend, Clock, Config, Credentials, GuardrailSet, ModelMap, Pacing, ScenarioSet,
+};
 
 const USAGE: &str = "usage: bedrock-local serve [--addr 127.0.0.1:0] [--scenarios FILE]... [--guardrails FILE]... \
 [--tokens-per-second N] [--bearer-token T] [--access-key-id ID --secret-access-key KEY] [--credentials-file FILE] \
 [--allow-non-loopback] [--date YYYY-MM-DD] [--legacy-unused] [--pace fast|realistic] \
-[--prefill-per-token-us N] [--test-clock]
+[--prefill-per-token-us N] [--test-clock] [--backend openai --base-url URL [--api-key-env VAR] [--model-map FILE]]
        bedrock-local record --upstream aws|URL --out FILE.toml [--addr 127.0.0.1:0] [--region R] \
 [--access-key-id ID --secret-access-key KEY] [--allow-non-loopback]";
 
@@ -63,6 +72,10 @@ struct Args {
     pacing: Option<Pacing>,
     prefill_per_token: Option<Duration>,
     test_clock: bool,
+    backend: Option<String>,
+    base_url: Option<String>,
+    api_key_env: Option<String>,
+    model_map: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -109,12 +122,19 @@ fn run() -> Result<(), String> {
         // The one ready line. The keys are this local endpoint's own, printed on purpose so they
         // can be pasted into another shell; they grant nothing anywhere else. boto3 reads the region
         // from AWS_DEFAULT_REGION, the Rust SDK and the CLI from AWS_REGION: both are given.
+        let answering = match config.model_backend() {
+            Some(backend) => format!(
+                "answering as of {date}, from the model server at {url}",
+                date = config.answers_as_of(),
+                url = backend.url()
+            ),
+            None => format!("answering as of {}", config.answers_as_of()),
+        };
         println!(
-            "bedrock-local listening on http://{addr} (answering as of {date}) — AWS_ENDPOINT_URL_BEDROCK_RUNTIME=http://{addr} AWS_ACCESS_KEY_ID={} AWS_SECRET_ACCESS_KEY={} AWS_REGION={region} AWS_DEFAULT_REGION={region}",
+            "bedrock-local listening on http://{addr} ({answering}) — AWS_ENDPOINT_URL_BEDROCK_RUNTIME=http://{addr} AWS_ACCESS_KEY_ID={} AWS_SECRET_ACCESS_KEY={} AWS_REGION={region} AWS_DEFAULT_REGION={region}",
             keys.access_key_id,
             keys.secret_access_key,
             region = bedrock_local::DEFAULT_REGION,
-            date = config.answers_as_of(),
         );
         bedrock_local::serve(listener, config)
             .await
@@ -210,7 +230,6 @@ fn build_config(args: &Args) -> Result<Config, String> {
         let set = ScenarioSet::from_file(path).map_err(|e| e.to_string())?;
         scenarios = scenarios.merge(set);
     }
-    let scenarios = scenarios.merge(ScenarioSet::builtin());
     let mut guardrails = GuardrailSet::empty();
     for path in &args.guardrails {
         let set = GuardrailSet::from_file(path).map_err(|e| e.to_string())?;
@@ -231,6 +250,16 @@ fn build_config(args: &Args) -> Result<Config, String> {
     if args.test_clock {
         config = config.clock(Clock::manual());
     }
+    if let Some(backend) = model_backend(args)? {
+        config = config.backend(backend);
+    }
+    // With a model backend (a flag's or the environment's), the built-in scripted answers give
+    // way to the model; their fault demonstrations stay.
+    let scenarios = scenarios.merge(if config.model_backend().is_some() {
+        ScenarioSet::demos()
+    } else {
+        ScenarioSet::builtin()
+    });
     let mut config = config
         .legacy_in_use(!args.legacy_unused)
         .addr(args.addr)
@@ -250,6 +279,33 @@ fn build_config(args: &Args) -> Result<Config, String> {
         config = config.bearer_token(token);
     }
     Ok(config)
+}
+
+/// The backend `--backend`, `--base-url`, `--api-key-env` and `--model-map` ask for; `None`
+/// without them (the environment may still name one).
+fn model_backend(args: &Args) -> Result<Option<Backend>, String> {
+    let given = args.backend.is_some()
+        || args.base_url.is_some()
+        || args.api_key_env.is_some()
+        || args.model_map.is_some();
+    if !given {
+        return Ok(None);
+    }
+    let kind = args.backend.as_deref().unwrap_or("openai");
+    let url = args.base_url.as_deref().ok_or_else(|| {
+        format!("--backend {kind} needs --base-url URL (Ollama: http://localhost:11434)")
+    })?;
+    let mut backend = Backend::of_kind(kind, url).map_err(|e| format!("--backend: {e}"))?;
+    if let Some(var) = &args.api_key_env {
+        backend = backend
+            .api_key_from_env(var)
+            .map_err(|e| format!("--api-key-env: {e}"))?;
+    }
+    if let Some(path) = &args.model_map {
+        backend =
+            backend.model_map(ModelMap::from_file(path).map_err(|e| format!("--model-map: {e}"))?);
+    }
+    Ok(Some(backend))
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
@@ -273,6 +329,10 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         pacing: None,
         prefill_per_token: None,
         test_clock: false,
+        backend: None,
+        base_url: None,
+        api_key_env: None,
+        model_map: None,
     };
     while let Some(flag) = args.next() {
         let (name, inline) = match flag.split_once('=') {
@@ -339,6 +399,10 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
             "--access-key-id" => parsed.access_key_id = Some(value()?),
             "--secret-access-key" => parsed.secret_access_key = Some(value()?),
             "--credentials-file" => parsed.credentials_file = Some(PathBuf::from(value()?)),
+            "--backend" => parsed.backend = Some(value()?),
+            "--base-url" => parsed.base_url = Some(value()?),
+            "--api-key-env" => parsed.api_key_env = Some(value()?),
+            "--model-map" => parsed.model_map = Some(PathBuf::from(value()?)),
             _ => return Err(format!("unknown option {name:?}; {USAGE}")),
         }
     }

@@ -222,6 +222,7 @@ mod tests {
             }],
             max_tokens: None,
             stop_sequences: vec![],
+            sampling: crate::turn::Sampling::default(),
         };
         // "Be brief." = 3, "Hello there" = 2, "get_weather" = 4, "Weather" = 2, "{}" = 2.
         assert_eq!(count_turn(&turn), 13);

@@ -105,6 +105,30 @@ pub struct ToolSpec {
     pub input_schema: Value,
 }
 
+/// Which tool the caller lets the model call (Converse `toolChoice`, Anthropic `tool_choice`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ToolChoice {
+    /// The model decides (`auto`, and what an absent choice means).
+    #[default]
+    Auto,
+    /// The model must call one of the tools (`any`).
+    Any,
+    /// The model must call this tool (`tool` with its name).
+    Tool(String),
+}
+
+/// How the caller asked the model to sample and to use its tools. A scripted answer does not
+/// sample; a model backend passes these on.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Sampling {
+    /// `temperature`, when set.
+    pub temperature: Option<f64>,
+    /// `topP` (`top_p`), when set.
+    pub top_p: Option<f64>,
+    /// `toolChoice`.
+    pub tool_choice: ToolChoice,
+}
+
 /// One validated request, whatever operation and body format it came in.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Turn {
@@ -124,6 +148,8 @@ pub struct Turn {
     pub max_tokens: Option<u32>,
     /// Stop sequences when set.
     pub stop_sequences: Vec<String>,
+    /// Temperature, top-p and tool choice.
+    pub sampling: Sampling,
 }
 
 impl Message {
@@ -184,6 +210,8 @@ pub enum StopReason {
     GuardrailIntervened,
     /// `content_filtered`
     ContentFiltered,
+    /// `malformed_tool_use`: the model's tool call was not valid JSON.
+    MalformedToolUse,
 }
 
 impl StopReason {
@@ -196,6 +224,7 @@ impl StopReason {
             StopReason::StopSequence => "stop_sequence",
             StopReason::GuardrailIntervened => "guardrail_intervened",
             StopReason::ContentFiltered => "content_filtered",
+            StopReason::MalformedToolUse => "malformed_tool_use",
         }
     }
 }

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::error::ApiError;
 use crate::json::{self, constraint, join};
-use crate::turn::{Block, Message, Operation, Role, ToolSpec, Turn};
+use crate::turn::{Block, Message, Operation, Role, Sampling, ToolChoice, ToolSpec, Turn};
 use bedrock_catalog::Model;
 use bedrock_catalog::prompt_cache::CacheTtl;
 
@@ -51,8 +51,8 @@ pub fn converse(
     if system.is_some() && !model.system_prompt {
         return Err(ApiError::validation(NO_SYSTEM_PROMPT));
     }
-    let (max_tokens, stop_sequences) = parse_inference_config(root, model)?;
-    let tools = parse_tool_config(root, model, operation)?;
+    let inference = parse_inference_config(root, model)?;
+    let (tools, tool_choice) = parse_tool_config(root, model, operation)?;
     let uses_tool_blocks = messages
         .iter()
         .flat_map(|m| &m.blocks)
@@ -71,8 +71,13 @@ pub fn converse(
         system,
         messages,
         tools,
-        max_tokens,
-        stop_sequences,
+        max_tokens: inference.max_tokens,
+        stop_sequences: inference.stop_sequences,
+        sampling: Sampling {
+            temperature: inference.temperature,
+            top_p: inference.top_p,
+            tool_choice,
+        },
     })
 }
 
@@ -312,14 +317,20 @@ pub(crate) fn parse_system(root: &Map<String, Value>) -> Result<Option<String>, 
     Ok((!texts.is_empty()).then(|| texts.join("\n")))
 }
 
-/// `inferenceConfig`, checked: `maxTokens` and `stopSequences` shape the answer; `temperature`
-/// and `topP` are only validated (a scripted answer does not sample).
-fn parse_inference_config(
-    root: &Map<String, Value>,
-    model: &Model,
-) -> Result<(Option<u32>, Vec<String>), ApiError> {
+/// What `inferenceConfig` asks for.
+#[derive(Default)]
+struct Inference {
+    max_tokens: Option<u32>,
+    stop_sequences: Vec<String>,
+    temperature: Option<f64>,
+    top_p: Option<f64>,
+}
+
+/// `inferenceConfig`, checked: `maxTokens` and `stopSequences` shape any answer; `temperature`
+/// and `topP` only a model backend's (a scripted answer does not sample).
+fn parse_inference_config(root: &Map<String, Value>, model: &Model) -> Result<Inference, ApiError> {
     let Some(raw) = json::optional(root, "inferenceConfig") else {
-        return Ok((None, Vec::new()));
+        return Ok(Inference::default());
     };
     let path = "inferenceConfig";
     let map = json::object(raw, path)?;
@@ -348,16 +359,21 @@ fn parse_inference_config(
             "Member must have length less than or equal to 2500",
         ));
     }
-    Ok((max_tokens, stop_sequences))
+    Ok(Inference {
+        max_tokens,
+        stop_sequences,
+        temperature,
+        top_p,
+    })
 }
 
 pub(crate) fn parse_tool_config(
     root: &Map<String, Value>,
     model: &Model,
     operation: Operation,
-) -> Result<Vec<ToolSpec>, ApiError> {
+) -> Result<(Vec<ToolSpec>, ToolChoice), ApiError> {
     let Some(raw) = json::optional(root, "toolConfig") else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), ToolChoice::Auto));
     };
     let path = "toolConfig";
     let map = json::object(raw, path)?;
@@ -414,9 +430,13 @@ pub(crate) fn parse_tool_config(
             input_schema,
         });
     }
+    let mut tool_choice = ToolChoice::Auto;
     if let Some(choice) = json::optional(map, "toolChoice") {
         let choice_path = join(path, "toolChoice");
         let choice = json::object(choice, &choice_path)?;
+        if json::optional(choice, "any").is_some() {
+            tool_choice = ToolChoice::Any;
+        }
         if let Some(tool) = json::optional(choice, "tool") {
             let tool_path = join(&choice_path, "tool");
             let tool = json::object(tool, &tool_path)?;
@@ -429,6 +449,7 @@ pub(crate) fn parse_tool_config(
                     "The tool {name} in toolChoice is not defined in toolConfig.tools."
                 )));
             }
+            tool_choice = ToolChoice::Tool(name.to_string());
         }
     }
     if !model.tool_use {
@@ -437,7 +458,7 @@ pub(crate) fn parse_tool_config(
     if operation == Operation::ConverseStream && !model.tool_use_streaming {
         return Err(ApiError::validation(NO_STREAMING_TOOL_USE));
     }
-    Ok(tools)
+    Ok((tools, tool_choice))
 }
 
 /// Every user message after an assistant tool call must answer each call exactly once.

@@ -110,6 +110,7 @@ impl Guard {
             },
             cache: None,
             trace: None,
+            measured: false,
         };
         reply.trace = self.trace();
         InputVerdict::Blocked(reply)

@@ -6,7 +6,7 @@ use super::Native;
 use super::schema::{check_keys, integer_member, malformed, number_member, strings_member};
 use crate::answer::{Reply, json_fragments};
 use crate::error::ApiError;
-use crate::turn::{AnswerBlock, Block, Message, Role, StopReason, ToolSpec};
+use crate::turn::{AnswerBlock, Block, Message, Role, Sampling, StopReason, ToolChoice, ToolSpec};
 use crate::validate;
 use bedrock_catalog::Model;
 
@@ -71,6 +71,11 @@ pub(super) fn parse(map: &Map<String, Value>, model: &Model) -> Result<Native, A
         tools,
         max_tokens,
         stop_sequences: strings_member(map, "stop_sequences")?,
+        sampling: Sampling {
+            temperature,
+            top_p,
+            tool_choice: tool_choice(map),
+        },
     })
 }
 
@@ -144,6 +149,19 @@ fn parse_part(part: &Value, i: usize, j: usize) -> Result<Block, ApiError> {
             "{}: required key [type] not found",
             at("")
         ))),
+    }
+}
+
+/// `tool_choice`: `{"type": "auto" | "any" | "tool", "name": ...}`; anything else is `auto`.
+fn tool_choice(map: &Map<String, Value>) -> ToolChoice {
+    let choice = map.get("tool_choice");
+    match choice.and_then(|c| c.get("type")).and_then(Value::as_str) {
+        Some("any") => ToolChoice::Any,
+        Some("tool") => choice
+            .and_then(|c| c.get("name"))
+            .and_then(Value::as_str)
+            .map_or(ToolChoice::Any, |name| ToolChoice::Tool(name.to_string())),
+        _ => ToolChoice::Auto,
     }
 }
 

@@ -7,19 +7,22 @@ use serde_json::{Map, Value, json};
 use super::schema::{check_keys, malformed, number_member, string_member};
 use crate::answer::Reply;
 use crate::error::ApiError;
-use crate::turn::{Block, Message, Role, StopReason};
+use crate::turn::{Block, Message, Role, Sampling, StopReason, ToolChoice};
 
-/// The `prompt` of a prompt-template body (Llama, Mistral, DeepSeek), after the key check and
-/// the `temperature` and `top_p` ranges (0 to 1) all three families have.
+/// The `prompt` of a prompt-template body (Llama, Mistral, DeepSeek) and its `temperature` and
+/// `top_p`, after the key check and the ranges (0 to 1) all three families have.
 pub(super) fn checked_prompt<'a>(
     map: &'a Map<String, Value>,
     allowed: &[&str],
-) -> Result<&'a str, ApiError> {
+) -> Result<(&'a str, Sampling), ApiError> {
     check_keys(map, allowed, &["prompt"])?;
     let prompt = string_member(map, "prompt")?;
-    number_member(map, "temperature", 0.0, 1.0)?;
-    number_member(map, "top_p", 0.0, 1.0)?;
-    Ok(prompt)
+    let sampling = Sampling {
+        temperature: number_member(map, "temperature", 0.0, 1.0)?,
+        top_p: number_member(map, "top_p", 0.0, 1.0)?,
+        tool_choice: ToolChoice::Auto,
+    };
+    Ok((prompt, sampling))
 }
 
 /// Messages from a prompt-template body: whatever the template held, or the whole prompt as

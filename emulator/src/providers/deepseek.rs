@@ -16,7 +16,7 @@ const USER: &str = "<\u{ff5c}User\u{ff5c}>";
 const ASSISTANT: &str = "<\u{ff5c}Assistant\u{ff5c}>";
 
 pub(super) fn parse(map: &Map<String, Value>) -> Result<Native, ApiError> {
-    let prompt = checked_prompt(map, ALLOWED)?;
+    let (prompt, sampling) = checked_prompt(map, ALLOWED)?;
     let body = prompt.replace(BEGIN, "").replace(END, "");
     let mut turns = Vec::new();
     let mut system = None;
@@ -41,6 +41,7 @@ pub(super) fn parse(map: &Map<String, Value>) -> Result<Native, ApiError> {
         tools: Vec::new(),
         max_tokens: integer_member(map, "max_tokens")?,
         stop_sequences: strings_member(map, "stop")?,
+        sampling,
     })
 }
 

@@ -15,7 +15,7 @@ const HEADER_END: &str = "<|end_header_id|>";
 const END_OF_TURN: &str = "<|eot_id|>";
 
 pub(super) fn parse(map: &Map<String, Value>) -> Result<Native, ApiError> {
-    let prompt = checked_prompt(map, ALLOWED)?;
+    let (prompt, sampling) = checked_prompt(map, ALLOWED)?;
     let mut system = None;
     let mut turns = Vec::new();
     // Each turn is `<|start_header_id|>role<|end_header_id|>\n\ntext<|eot_id|>`.
@@ -43,6 +43,7 @@ pub(super) fn parse(map: &Map<String, Value>) -> Result<Native, ApiError> {
         tools: Vec::new(),
         max_tokens: integer_member(map, "max_gen_len")?,
         stop_sequences: Vec::new(),
+        sampling,
     })
 }
 

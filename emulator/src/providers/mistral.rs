@@ -19,7 +19,7 @@ const ALLOWED: &[&str] = &[
 ];
 
 pub(super) fn parse(map: &Map<String, Value>) -> Result<Native, ApiError> {
-    let prompt = checked_prompt(map, ALLOWED)?;
+    let (prompt, sampling) = checked_prompt(map, ALLOWED)?;
     let body = prompt.replace("<s>", "").replace("</s>", "");
     let mut turns = Vec::new();
     // `[INST] user [/INST] assistant [INST] user [/INST]`
@@ -34,6 +34,7 @@ pub(super) fn parse(map: &Map<String, Value>) -> Result<Native, ApiError> {
         tools: Vec::new(),
         max_tokens: integer_member(map, "max_tokens")?,
         stop_sequences: strings_member(map, "stop")?,
+        sampling,
     })
 }
 

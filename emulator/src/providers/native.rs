@@ -7,7 +7,7 @@ use super::schema::{json_type, malformed};
 use super::{anthropic, deepseek, llama, mistral, nova, titan};
 use crate::answer::Reply;
 use crate::error::ApiError;
-use crate::turn::{Message, Operation, ToolSpec, Turn};
+use crate::turn::{Message, Operation, Sampling, ToolSpec, Turn};
 use crate::validate;
 use bedrock_catalog::{Model, Provider};
 
@@ -24,6 +24,8 @@ pub struct Native {
     pub max_tokens: Option<u32>,
     /// Stop sequences.
     pub stop_sequences: Vec<String>,
+    /// Temperature, top-p and tool choice.
+    pub sampling: Sampling,
 }
 
 /// Parse a native body for `model` into a [`Turn`].
@@ -61,6 +63,7 @@ pub fn parse(
         tools: native.tools,
         max_tokens: native.max_tokens,
         stop_sequences: native.stop_sequences,
+        sampling: native.sampling,
     })
 }
 

@@ -8,7 +8,7 @@ use crate::answer::{Reply, json_fragments};
 use crate::converse;
 use crate::error::ApiError;
 use crate::reasoning::Signatures;
-use crate::turn::{AnswerBlock, Operation};
+use crate::turn::{AnswerBlock, Operation, Sampling};
 use crate::validate;
 use bedrock_catalog::Model;
 
@@ -42,8 +42,12 @@ pub(super) fn parse(map: &Map<String, Value>, model: &Model) -> Result<Native, A
     }
     let messages = validate::parse_messages(map)?;
     let system = validate::parse_system(map)?;
-    let tools = validate::parse_tool_config(map, model, Operation::InvokeModel)?;
+    let (tools, tool_choice) = validate::parse_tool_config(map, model, Operation::InvokeModel)?;
     validate::check_tool_results(&messages)?;
+    let mut sampling = Sampling {
+        tool_choice,
+        ..Sampling::default()
+    };
     let (max_tokens, stop_sequences) = match map.get("inferenceConfig").filter(|v| !v.is_null()) {
         None => (None, Vec::new()),
         Some(Value::Object(config)) => {
@@ -52,8 +56,11 @@ pub(super) fn parse(map: &Map<String, Value>, model: &Model) -> Result<Native, A
                 Some(n) => Some(n),
                 None => integer_member(config, "maxTokens")?,
             };
-            for key in ["temperature", "top_p", "topP"] {
-                number_member(config, key, 0.0, 1.0)?;
+            sampling.temperature = number_member(config, "temperature", 0.0, 1.0)?;
+            for key in ["top_p", "topP"] {
+                if let Some(p) = number_member(config, key, 0.0, 1.0)? {
+                    sampling.top_p = Some(p);
+                }
             }
             (max, strings_member(config, "stopSequences")?)
         }
@@ -65,6 +72,7 @@ pub(super) fn parse(map: &Map<String, Value>, model: &Model) -> Result<Native, A
         tools,
         max_tokens,
         stop_sequences,
+        sampling,
     })
 }
 

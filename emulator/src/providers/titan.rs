@@ -9,20 +9,21 @@ use super::schema::{
 };
 use crate::answer::Reply;
 use crate::error::ApiError;
-use crate::turn::{Role, StopReason};
+use crate::turn::{Role, Sampling, StopReason};
 
 const CONFIG_ALLOWED: &[&str] = &["maxTokenCount", "temperature", "topP", "stopSequences"];
 
 pub(super) fn parse(map: &Map<String, Value>) -> Result<Native, ApiError> {
     check_keys(map, &["inputText", "textGenerationConfig"], &["inputText"])?;
     let prompt = string_member(map, "inputText")?;
+    let mut sampling = Sampling::default();
     let (max_tokens, stop_sequences) =
         match map.get("textGenerationConfig").filter(|v| !v.is_null()) {
             None => (None, Vec::new()),
             Some(Value::Object(config)) => {
                 check_keys(config, CONFIG_ALLOWED, &[])?;
-                number_member(config, "temperature", 0.0, 1.0)?;
-                number_member(config, "topP", 0.0, 1.0)?;
+                sampling.temperature = number_member(config, "temperature", 0.0, 1.0)?;
+                sampling.top_p = number_member(config, "topP", 0.0, 1.0)?;
                 (
                     integer_member(config, "maxTokenCount")?,
                     strings_member(config, "stopSequences")?,
@@ -48,6 +49,7 @@ pub(super) fn parse(map: &Map<String, Value>) -> Result<Native, ApiError> {
         tools: Vec::new(),
         max_tokens,
         stop_sequences,
+        sampling,
     })
 }
 

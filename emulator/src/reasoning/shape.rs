@@ -93,6 +93,7 @@ mod tests {
             tools: Vec::new(),
             max_tokens: None,
             stop_sequences: Vec::new(),
+            sampling: crate::turn::Sampling::default(),
         }
     }
 

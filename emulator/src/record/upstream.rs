@@ -1,7 +1,6 @@
 //! The upstream a recorder forwards to: where it is, the credentials and region it is signed
 //! for, and the HTTP(S) client that sends each request, SigV4-signed afresh.
 
-use std::sync::Arc;
 use std::time::SystemTime;
 
 use aws_credential_types::Credentials as AwsCredentials;
@@ -12,13 +11,10 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Request, Uri};
 use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 
 use super::RecordError;
 use crate::auth::SIGNING_SERVICE;
+use crate::http_client::{OutboundClient, client_for, error_chain};
 
 /// Where a recorder sends what it receives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,7 +63,7 @@ pub(crate) struct UpstreamClient {
     /// Region the requests are signed for.
     pub region: String,
     credentials: SharedCredentialsProvider,
-    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    client: OutboundClient,
 }
 
 /// Request headers passed on to the upstream; everything else (the local signature, the local
@@ -161,7 +157,7 @@ impl UpstreamClient {
                 ))
             })?;
         Ok(UpstreamClient {
-            client: Client::builder(TokioExecutor::new()).build(connector(&base)?),
+            client: client_for(&base).map_err(RecordError::Upstream)?,
             base,
             region,
             credentials,
@@ -246,40 +242,6 @@ impl UpstreamClient {
         instructions.apply_to_request_http1x(request);
         Ok(())
     }
-}
-
-/// HTTPS with the system's roots for an `https://` upstream; plain HTTP otherwise (no roots are
-/// loaded, so a machine without a CA store can still record from a local upstream).
-fn connector(base: &str) -> Result<HttpsConnector<HttpConnector>, RecordError> {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let builder = hyper_rustls::HttpsConnectorBuilder::new();
-    let builder = if base.starts_with("https://") {
-        builder.with_provider_and_native_roots(provider).map_err(|e| {
-            RecordError::Upstream(format!(
-                "cannot load the system's root certificates for {base}: {e} (install the ca-certificates package)"
-            ))
-        })?
-    } else {
-        let config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| RecordError::Upstream(format!("cannot set up TLS: {e}")))?
-            .with_root_certificates(rustls::RootCertStore::empty())
-            .with_no_client_auth();
-        builder.with_tls_config(config)
-    };
-    Ok(builder.https_or_http().enable_http1().build())
-}
-
-/// An error with its sources, one after the other (connection errors hide the cause inside).
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

@@ -256,6 +256,7 @@ mod tests {
             tools,
             max_tokens: None,
             stop_sequences: vec![],
+            sampling: crate::turn::Sampling::default(),
         }
     }
 

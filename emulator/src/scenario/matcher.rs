@@ -191,6 +191,7 @@ mod tests {
             tools: vec![],
             max_tokens: None,
             stop_sequences: vec![],
+            sampling: crate::turn::Sampling::default(),
         }
     }
 

@@ -50,6 +50,23 @@ impl ScenarioSet {
         set
     }
 
+    /// Only the built-in fault demonstrations (the rules that a `[demo:...]` marker triggers):
+    /// what an endpoint with a model backend keeps, so that the workshop's scripted answers
+    /// give way to the model while its fault demonstrations still work.
+    pub fn demos() -> Self {
+        let builtin = ScenarioSet::builtin();
+        let rules: Vec<Rule> = builtin
+            .rules
+            .iter()
+            .filter(|rule| rule.matcher.demo.is_some())
+            .cloned()
+            .collect();
+        ScenarioSet {
+            rules: Arc::new(rules),
+            notes: builtin.notes,
+        }
+    }
+
     /// No rules at all: every turn gets the fallback answer.
     pub fn empty() -> Self {
         ScenarioSet::default()
@@ -142,19 +159,30 @@ impl ScenarioSet {
     /// set holds recordings and no rule matches, the answer says so and names the nearest
     /// recorded prompt instead of the ordinary fallback.
     pub fn respond_to(&self, turn: &Turn, conversation: Option<&str>) -> Outcome {
-        for rule in self.rules.iter() {
-            if !(rule.matcher.conversation_matches(conversation) && rule.matcher.matches(turn)) {
-                continue;
-            }
-            match rule.decide(turn) {
-                Decision::Outcome(outcome) => return outcome,
-                Decision::PassThrough => {}
-            }
+        self.rule_outcome(turn, conversation)
+            .unwrap_or_else(|| self.unmatched(turn))
+    }
+
+    /// The outcome of the first rule that matches `turn` and answers it, if any: what a model
+    /// backend leaves to the rules before it is asked.
+    pub fn rule_outcome(&self, turn: &Turn, conversation: Option<&str>) -> Option<Outcome> {
+        self.rules
+            .iter()
+            .filter(|rule| {
+                rule.matcher.conversation_matches(conversation) && rule.matcher.matches(turn)
+            })
+            .find_map(|rule| match rule.decide(turn) {
+                Decision::Outcome(outcome) => Some(outcome),
+                Decision::PassThrough => None,
+            })
+    }
+
+    /// The answer when no rule answers: the nearest recording's note, or the fallback.
+    pub fn unmatched(&self, turn: &Turn) -> Outcome {
+        match miss::answer(turn, &self.rules) {
+            Some(miss) => Outcome::Answer(miss),
+            None => Outcome::Answer(fallback::answer(turn, &self.notes)),
         }
-        if let Some(miss) = miss::answer(turn, &self.rules) {
-            return Outcome::Answer(miss);
-        }
-        Outcome::Answer(fallback::answer(turn, &self.notes))
     }
 
     /// Whether a recorded rule answers `turn` with this conversation digest: the server then

@@ -278,6 +278,7 @@ mod tests {
             tools: vec![],
             max_tokens: None,
             stop_sequences: vec![],
+            sampling: crate::turn::Sampling::default(),
         }
     }
 

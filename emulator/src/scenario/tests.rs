@@ -26,6 +26,7 @@ fn turn(text: &str) -> Turn {
         tools: vec![],
         max_tokens: None,
         stop_sequences: vec![],
+        sampling: crate::turn::Sampling::default(),
     }
 }
 

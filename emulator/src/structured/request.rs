@@ -37,6 +37,16 @@ impl Request {
         Request::default()
     }
 
+    /// The schema `outputConfig.textFormat` asks the answer text to fit, when it asks.
+    pub fn output_schema(&self) -> Option<&Value> {
+        self.output.as_ref()
+    }
+
+    /// Whether the tool `name` was offered with `strict: true`.
+    pub fn is_strict(&self, name: &str) -> bool {
+        self.strict_tools.iter().any(|(n, _)| n == name)
+    }
+
     /// Read `outputConfig.textFormat` and the strict tools of a validated Converse `body` for
     /// `model`, with Bedrock's refusals.
     pub fn parse(body: &Value, model: &Model) -> Result<Request, ApiError> {
