@@ -7,14 +7,19 @@
 //! assertions are here. Needs `python3` with the `venv` module and access to PyPI on first run:
 //! without python3 the test fails and says so (it does not skip).
 
-use std::path::{Path, PathBuf};
+#[path = "support/python.rs"]
+mod python;
+
+use std::path::Path;
 use std::process::Command;
+
+use python::{TestError, aws_isolated, run, venv_python};
 
 use bedrock_catalog::messages;
 use bedrock_local::{Config, Credentials, LocalEndpoint, ScenarioSet};
 use serde_json::{Value, json};
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+type TestResult = Result<(), TestError>;
 
 /// boto3 and every package it pulls in, pinned so results do not drift with new releases; also
 /// installed by `./workshop test` before the tests run, so the tests themselves touch no network.
@@ -23,90 +28,20 @@ const REQUIREMENTS: &str = include_str!("boto3/requirements.txt");
 /// The rules the script's requests are answered from: the same as the Rust SDK tests'.
 const RULES: &str = include_str!("sdk_rust/rules.toml");
 
-/// `target/` of this build: the test binary lives in `target/<profile>/deps/`.
-fn target_dir() -> Result<PathBuf, Box<dyn std::error::Error>> {
-    let exe = std::env::current_exe()?;
-    exe.ancestors()
-        .nth(3)
-        .map(Path::to_path_buf)
-        .ok_or_else(|| format!("cannot find target/ above {}", exe.display()).into())
-}
-
-/// Runs a command, failing with its output when it does not succeed.
-fn run(command: &mut Command, what: &str) -> Result<String, Box<dyn std::error::Error>> {
-    let output = command
-        .output()
-        .map_err(|e| format!("{what}: cannot run {command:?}: {e}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "{what} failed ({}):\n{}\n{}",
-            output.status,
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-        .into());
-    }
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-}
-
-/// The venv's python, creating the venv and installing boto3 unless a previous run did.
-fn boto3_python() -> Result<PathBuf, Box<dyn std::error::Error>> {
-    let venv = target_dir()?.join("boto3-venv");
-    let python = venv.join("bin").join("python");
-    // The stamp holds the requirements the venv was made from; ./workshop test writes it the same way.
-    let stamp = venv.join(".requirements");
-    let ready = python.exists()
-        && std::fs::read_to_string(&stamp).is_ok_and(|made_from| made_from == REQUIREMENTS);
-    if ready {
-        return Ok(python);
-    }
-    Command::new("python3")
-        .arg("--version")
-        .output()
-        .map_err(|e| {
-            format!(
-                "python3 is needed to test bedrock-local with boto3 and could not be run ({e}); \
-             install Python 3 with its venv module (Debian: apt-get install python3 python3-venv)"
-            )
-        })?;
-    run(
-        Command::new("python3")
-            .args(["-m", "venv", "--clear"])
-            .arg(&venv),
-        "creating the boto3 venv (Debian needs python3-venv)",
-    )?;
-    run(
-        Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "-r",
-            ])
-            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("boto3/requirements.txt")),
-        "pip install boto3",
-    )?;
-    std::fs::write(&stamp, REQUIREMENTS)?;
-    Ok(python)
-}
-
 #[test]
 fn boto3_converses_streams_invokes_counts_tokens_sees_errors_retries_caches_prompts_reasons_structures_is_guarded_and_lives_through_a_lifecycle()
 -> TestResult {
-    let python = boto3_python()?;
+    let python = venv_python("boto3-venv", REQUIREMENTS, "boto3/requirements.txt", &[])?;
     let rules = ScenarioSet::from_toml_str("sdk_rust/rules.toml", RULES)?;
     let keys = Credentials::random();
-    let on =
-        |day: &str, legacy_in_use: bool| -> Result<LocalEndpoint, Box<dyn std::error::Error>> {
-            let config = Config::default()
-                .date(bedrock_catalog::parse_date(day)?)
-                .legacy_in_use(legacy_in_use)
-                .credentials(keys.clone())
-                .scenarios(rules.clone());
-            Ok(bedrock_local::start(config)?)
-        };
+    let on = |day: &str, legacy_in_use: bool| -> Result<LocalEndpoint, TestError> {
+        let config = Config::default()
+            .date(bedrock_catalog::parse_date(day)?)
+            .legacy_in_use(legacy_in_use)
+            .credentials(keys.clone())
+            .scenarios(rules.clone());
+        Ok(bedrock_local::start(config)?)
+    };
     let endpoint = on("2026-12-02", true)?;
     // Its own endpoint, so moving the test clock ages no other case's cache.
     let with_clock = bedrock_local::start(
@@ -132,28 +67,23 @@ fn boto3_converses_streams_invokes_counts_tokens_sees_errors_retries_caches_prom
         .join("boto3")
         .join("check_bedrock_local.py");
     let creds = endpoint.credentials();
-    let stdout = run(
-        Command::new(&python)
-            .arg(&script)
-            .env("BEDROCK_LOCAL_ENDPOINT", endpoint.endpoint_url())
-            .env(
-                "BEDROCK_LOCAL_LIFECYCLE",
-                Value::Object(lifecycle).to_string(),
-            )
-            .env("BEDROCK_LOCAL_CLOCK_ENDPOINT", with_clock.endpoint_url())
-            .env("AWS_ACCESS_KEY_ID", &creds.access_key_id)
-            .env("AWS_SECRET_ACCESS_KEY", &creds.secret_access_key)
-            .env("AWS_DEFAULT_REGION", endpoint.region())
-            // Nothing from the machine's own AWS setup may change how boto3 signs or where it goes.
-            .env_remove("AWS_SESSION_TOKEN")
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_BEARER_TOKEN_BEDROCK")
-            .env_remove("AWS_ENDPOINT_URL")
-            .env_remove("AWS_ENDPOINT_URL_BEDROCK_RUNTIME")
-            .env("AWS_CONFIG_FILE", "/dev/null")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
-        "the boto3 script",
-    )?;
+    let mut command = Command::new(&python);
+    command
+        .arg(&script)
+        .env(
+            "BEDROCK_LOCAL_LIFECYCLE",
+            Value::Object(lifecycle).to_string(),
+        )
+        .env("BEDROCK_LOCAL_CLOCK_ENDPOINT", with_clock.endpoint_url());
+    // Nothing from the machine's own AWS setup may change how boto3 signs or where it goes.
+    aws_isolated(
+        &mut command,
+        &endpoint.endpoint_url(),
+        &creds.access_key_id,
+        &creds.secret_access_key,
+        endpoint.region(),
+    );
+    let stdout = run(&mut command, "the boto3 script")?;
     let report: Value = serde_json::from_str(&stdout).map_err(|e| format!("{e}: {stdout}"))?;
     endpoint.stop();
 
@@ -349,27 +279,20 @@ fn script_report(
     endpoint: &str,
     keys: &Credentials,
     args: &[&str],
-) -> Result<Value, Box<dyn std::error::Error>> {
+) -> Result<Value, TestError> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("boto3")
         .join("check_bedrock_local.py");
-    let stdout = run(
-        Command::new(python)
-            .arg(&script)
-            .args(args)
-            .env("BEDROCK_LOCAL_ENDPOINT", endpoint)
-            .env("AWS_ACCESS_KEY_ID", &keys.access_key_id)
-            .env("AWS_SECRET_ACCESS_KEY", &keys.secret_access_key)
-            .env("AWS_DEFAULT_REGION", bedrock_local::DEFAULT_REGION)
-            .env_remove("AWS_SESSION_TOKEN")
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_BEARER_TOKEN_BEDROCK")
-            .env_remove("AWS_ENDPOINT_URL")
-            .env_remove("AWS_ENDPOINT_URL_BEDROCK_RUNTIME")
-            .env("AWS_CONFIG_FILE", "/dev/null")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
-        "the boto3 script",
-    )?;
+    let mut command = Command::new(python);
+    command.arg(&script).args(args);
+    aws_isolated(
+        &mut command,
+        endpoint,
+        &keys.access_key_id,
+        &keys.secret_access_key,
+        bedrock_local::DEFAULT_REGION,
+    );
+    let stdout = run(&mut command, "the boto3 script")?;
     Ok(serde_json::from_str(&stdout).map_err(|e| format!("{e}: {stdout}"))?)
 }
 
@@ -377,7 +300,7 @@ fn script_report(
 fn boto3_through_the_recorder_and_from_its_recording_sees_the_same_answers_and_events() -> TestResult
 {
     use bedrock_local::record::{RecordConfig, Recorder, Upstream};
-    let python = boto3_python()?;
+    let python = venv_python("boto3-venv", REQUIREMENTS, "boto3/requirements.txt", &[])?;
     let upstream_keys = Credentials::random();
     let upstream = bedrock_local::start(
         Config::default()

@@ -64,6 +64,8 @@ pub struct Bedrock {
     pub(crate) ledger: Arc<Ledger>,
     /// Answers kept for identical requests, when turned on.
     pub(crate) response_cache: Option<ResponseCache>,
+    /// The model server behind an in-process local endpoint, when it has one.
+    pub(crate) local_model_url: Option<String>,
 }
 
 impl fmt::Debug for Bedrock {
@@ -75,9 +77,16 @@ impl fmt::Debug for Bedrock {
             .field("credential_source", &self.credential_source)
             .field("settings", &self.settings)
             .field("date", &self.date)
+            .field("local_model_url", &self.local_model_url)
             .finish_non_exhaustive()
     }
 }
+
+/// What [`Bedrock::real_answers_hint`] says when a local model server answers.
+const LOCAL_MODEL_HINT: &str = "These answers come from a local model standing in for the Bedrock \
+    models named, not from Bedrock: expect other words, speed and quality. For Bedrock's own \
+    answers, give the AWS SDK credentials and run again with BEDROCK_BACKEND=aws; README.md, \
+    \"Real Bedrock\", has the steps.";
 
 /// What [`Bedrock::real_answers_hint`] says.
 const REAL_ANSWERS_HINT: &str = "These answers come from the local endpoint's scripted rules, not \
@@ -112,6 +121,12 @@ impl Bedrock {
         self.date
     }
 
+    /// The model server that answers behind the in-process local endpoint
+    /// (`BEDROCK_LOCAL_MODEL_URL`), when there is one.
+    pub fn local_model_url(&self) -> Option<&str> {
+        self.local_model_url.as_deref()
+    }
+
     /// How to get a model's answers instead of scripted ones: `Some` on the local backend, for
     /// programs to print under their output; `None` on AWS.
     ///
@@ -122,9 +137,10 @@ impl Bedrock {
     /// # Ok(()) }
     /// ```
     pub fn real_answers_hint(&self) -> Option<&'static str> {
-        match self.backend {
-            Backend::Local => Some(REAL_ANSWERS_HINT),
-            Backend::Aws => None,
+        match (self.backend, &self.local_model_url) {
+            (Backend::Local, None) => Some(REAL_ANSWERS_HINT),
+            (Backend::Local, Some(_)) => Some(LOCAL_MODEL_HINT),
+            (Backend::Aws, _) => None,
         }
     }
 
@@ -213,9 +229,13 @@ impl Bedrock {
             .clone()
             .unwrap_or_else(|| format!("https://bedrock-runtime.{}.amazonaws.com", self.region));
         // The local endpoint lives on a date (models retire on it); say which.
-        let date = match self.backend {
-            Backend::Local => format!(" · answering as of {}", self.date),
-            Backend::Aws => String::new(),
+        let date = match (self.backend, &self.local_model_url) {
+            (Backend::Local, None) => format!(" · answering as of {}", self.date),
+            (Backend::Local, Some(url)) => format!(
+                " · answering as of {} · answers from the local model server at {url}",
+                self.date
+            ),
+            (Backend::Aws, _) => String::new(),
         };
         format!(
             "bedrock: backend {} · region {}{date} · endpoint {} · credentials from {}",

@@ -13,9 +13,11 @@ pub const BACKEND_ENV: &str = "BEDROCK_BACKEND";
 impl Bedrock {
     /// Opens the backend the environment asks for and prints one line saying which.
     ///
-    /// `BEDROCK_BACKEND=aws|local` decides when set. Otherwise the standard AWS chain is tried
-    /// (environment, profile, SSO, ...; `AWS_ENDPOINT_URL_BEDROCK_RUNTIME` honoured); when it
-    /// finds no credentials, the local endpoint starts in-process.
+    /// `BEDROCK_BACKEND=aws|local` decides when set. Otherwise, with `BEDROCK_LOCAL_MODEL_URL`
+    /// set (a local model server such as Ollama's `http://localhost:11434`), the local endpoint
+    /// starts in-process and that server answers what its scripts do not; else the standard AWS
+    /// chain is tried (environment, profile, SSO, ...; `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`
+    /// honoured), and when it finds no credentials, the local endpoint starts in-process.
     ///
     /// ```no_run
     /// # fn main() -> bedrock_kit::Result<()> {
@@ -28,6 +30,7 @@ impl Bedrock {
         let bedrock = match choice.trim().to_ascii_lowercase().as_str() {
             "local" => open_local_default()?,
             "aws" => open_aws()?,
+            "" if local_model_asked() => open_local_default()?,
             "" => match open_aws() {
                 Ok(bedrock) => bedrock,
                 Err(Error::Credentials { message }) => {
@@ -111,6 +114,18 @@ impl Bedrock {
     }
 }
 
+/// Whether `BEDROCK_LOCAL_MODEL_URL` names a local model server.
+#[cfg(feature = "local")]
+fn local_model_asked() -> bool {
+    std::env::var(bedrock_local::MODEL_URL_ENV).is_ok_and(|url| !url.trim().is_empty())
+}
+
+/// Without the local endpoint there is no model server to put behind it.
+#[cfg(not(feature = "local"))]
+fn local_model_asked() -> bool {
+    false
+}
+
 /// A handle on a fixed endpoint with fixed keys (the local backend).
 fn fixed(
     url: &str,
@@ -134,6 +149,7 @@ fn fixed(
         keep_alive,
         ledger: Arc::default(),
         response_cache: None,
+        local_model_url: None,
     })
 }
 
@@ -159,6 +175,7 @@ fn open_local_default() -> Result<Bedrock> {
 #[cfg(feature = "local")]
 fn open_local(config: bedrock_local::Config) -> Result<Bedrock> {
     let date = config.answers_as_of();
+    let local_model_url = config.model_backend().map(|b| b.url().to_string());
     let endpoint = bedrock_local::start(config).map_err(|error| Error::LocalEndpoint {
         message: error.to_string(),
     })?;
@@ -176,6 +193,7 @@ fn open_local(config: bedrock_local::Config) -> Result<Bedrock> {
             credentials.access_key_id
         ),
         date,
+        local_model_url,
         ..bedrock
     })
 }
@@ -205,5 +223,6 @@ fn open_aws() -> Result<Bedrock> {
         keep_alive: None,
         ledger: Arc::default(),
         response_cache: None,
+        local_model_url: None,
     })
 }

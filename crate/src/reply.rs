@@ -83,6 +83,10 @@ pub struct Reply {
     /// True when the local endpoint replayed a recording of real Bedrock (`bedrock-local
     /// record`): a model's words, from the day they were recorded (`local` is true too).
     pub recorded: bool,
+    /// The local model that generated the answer behind the local endpoint, as `NAME via URL`
+    /// (`llama3.2 via http://localhost:11434`): a model's words, but not the Bedrock model's
+    /// (`local` is true too).
+    pub local_model: Option<String>,
     /// What the call cost at Bedrock's on-demand prices, when the catalog has the model's prices.
     pub cost: Option<Cost>,
     /// True when the kit's response cache answered and no call was made.
@@ -142,7 +146,12 @@ impl Reply {
         if self.from_cache {
             line.push_str(" · from the response cache (no call made)");
         }
-        if self.recorded {
+        if let Some(local_model) = &self.local_model {
+            line.push_str(&format!(
+                " · answered by {local_model} (a local model standing in for {})",
+                self.model_id
+            ));
+        } else if self.recorded {
             line.push_str(" · replayed by the local endpoint from a recording of Bedrock");
         } else if self.local {
             line.push_str(" · answered by the local endpoint (scripted, not a model)");
@@ -150,11 +159,19 @@ impl Reply {
         line
     }
 
+    /// Who answered, for the heading: the model id, or the local model that stood in for it.
+    pub fn answered_by(&self) -> String {
+        match &self.local_model {
+            Some(local_model) => format!("{local_model} (for {})", self.model_id),
+            None => self.model_id.clone(),
+        }
+    }
+
     /// The reply as HTML: model heading, Markdown answer, reasoning folded, facts line.
     pub fn to_html(&self) -> String {
         let mut html = format!(
             "<div class=\"bedrock-reply\"><h4>{}</h4>",
-            escape_html(&self.model_id)
+            escape_html(&self.answered_by())
         );
         if let Some(reasoning) = &self.reasoning {
             html.push_str(&format!(
@@ -194,7 +211,7 @@ impl Reply {
 
 impl fmt::Display for Reply {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "── {} ──", self.model_id)?;
+        writeln!(f, "── {} ──", self.answered_by())?;
         if let Some(reasoning) = &self.reasoning {
             // Dimmed on a terminal, so the answer stands out; plain where ANSI codes would show.
             if std::io::stdout().is_terminal() {

@@ -13,6 +13,7 @@ mod faults;
 mod guardrails;
 mod invoke;
 mod lifecycle;
+mod local_model;
 mod messages;
 mod operations;
 mod prompt_cache;
@@ -20,6 +21,11 @@ mod reasoning;
 mod streaming;
 mod structured;
 mod validation;
+
+#[path = "../support/llama.rs"]
+mod llama;
+#[path = "../support/python.rs"]
+mod python;
 
 use std::time::Duration;
 

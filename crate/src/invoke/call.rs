@@ -90,6 +90,7 @@ impl Bedrock {
                 request_id: invoked.request_id,
                 local: invoked.origin.local,
                 recorded: invoked.origin.recorded,
+                local_model: invoked.origin.local_model,
                 ..Reply::default()
             })
         })

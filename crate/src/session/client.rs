@@ -1,8 +1,7 @@
 //! The worker's one SDK client, the per-call settings laid over it, and the marker that tells a
 //! local endpoint's answer from a model's.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
 
 use aws_config::BehaviorVersion;
 use aws_credential_types::credential_feature::AwsCredentialFeature;
@@ -17,7 +16,7 @@ use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextRef;
 use aws_smithy_types::retry::RetryMode as SdkRetryMode;
-use bedrock_catalog::messages::{LOCAL_ANSWER_HEADER, RECORDED_ANSWER};
+use bedrock_catalog::messages::{LOCAL_ANSWER_HEADER, RECORDED_ANSWER, local_model_of};
 
 use super::worker::{Connected, Setup};
 use crate::error::{Error, Result};
@@ -178,40 +177,56 @@ pub(super) fn call_config(settings: &Settings) -> Builder {
 }
 
 /// Who answered, as the answer's marker header says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct Origin {
-    /// The local endpoint answered (scripted or replayed), not Bedrock itself.
+    /// The local endpoint answered (scripted, replayed or from a local model), not Bedrock.
     pub local: bool,
     /// A recording of real Bedrock was replayed.
     pub recorded: bool,
+    /// The local model server that generated the answer: `NAME via URL`.
+    pub local_model: Option<String>,
+}
+
+impl Origin {
+    /// The origin a marker header value says (`None`: no header, Bedrock answered).
+    fn from_marker(value: Option<&str>) -> Origin {
+        let Some(value) = value else {
+            return Origin::default();
+        };
+        Origin {
+            local: true,
+            recorded: value == RECORDED_ANSWER,
+            local_model: local_model_of(value).map(str::to_string),
+        }
+    }
+
+    /// Writes who answered into `reply`.
+    pub(crate) fn stamp(&self, reply: &mut crate::Reply) {
+        reply.local = self.local;
+        reply.recorded = self.recorded;
+        reply.local_model.clone_from(&self.local_model);
+    }
 }
 
 /// Notes whether an answer carried the local endpoint's marker header, and which value.
 #[derive(Debug, Default)]
 pub(super) struct AnswerMarker {
-    // 0: no marker, 1: scripted, 2: recorded; one atomic so the two can never disagree.
-    seen: Arc<AtomicU8>,
+    seen: Arc<Mutex<Origin>>,
 }
 
 impl AnswerMarker {
     /// A handle on what was seen, to read after the call with [`origin`].
-    pub(super) fn flag(&self) -> Arc<AtomicU8> {
+    pub(super) fn flag(&self) -> Arc<Mutex<Origin>> {
         Arc::clone(&self.seen)
     }
 }
 
 /// The origin a marker's flag recorded.
-pub(super) fn origin(flag: &AtomicU8) -> Origin {
-    match flag.load(Ordering::Relaxed) {
-        0 => Origin::default(),
-        1 => Origin {
-            local: true,
-            recorded: false,
-        },
-        _ => Origin {
-            local: true,
-            recorded: true,
-        },
+pub(super) fn origin(flag: &Mutex<Origin>) -> Origin {
+    // A poisoned lock holds a plain value that is still whole.
+    match flag.lock() {
+        Ok(seen) => seen.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
     }
 }
 
@@ -226,14 +241,12 @@ impl Intercept for AnswerMarker {
         _runtime_components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> std::result::Result<(), BoxError> {
-        let (name, scripted) = LOCAL_ANSWER_HEADER;
-        let seen = match context.response().headers().get(name) {
-            Some(value) if value == RECORDED_ANSWER => 2,
-            Some(value) if value == scripted => 1,
-            _ => 0,
-        };
+        let seen = Origin::from_marker(context.response().headers().get(LOCAL_ANSWER_HEADER.0));
         // The last attempt's answer is the one the call returns.
-        self.seen.store(seen, Ordering::Relaxed);
+        match self.seen.lock() {
+            Ok(mut origin) => *origin = seen,
+            Err(poisoned) => *poisoned.into_inner() = seen,
+        }
         Ok(())
     }
 }

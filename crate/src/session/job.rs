@@ -161,9 +161,7 @@ async fn converse(scope: &Scope, call: &Call, request: &Request) -> Result<Reply
         .await
         .map_err(|error| map_sdk_error(&error_scope(scope, call), &call.model_id, error))?;
     let mut reply = reply_from_output(&call.model_id, &output);
-    let answered_by = origin(&local);
-    reply.local = answered_by.local;
-    reply.recorded = answered_by.recorded;
+    origin(&local).stamp(&mut reply);
     stamp_guardrail(&mut reply, request.guardrail.as_ref());
     Ok(reply)
 }

@@ -107,8 +107,7 @@ impl Bedrock {
         };
         echo.finish();
         let mut reply = assembly.into_reply(&id, request_id, started.elapsed());
-        reply.local = local.local;
-        reply.recorded = local.recorded;
+        local.stamp(&mut reply);
         crate::guardrail::stamp_guardrail(&mut reply, guardrail.as_ref());
         match failure {
             None => Ok(reply),
