@@ -7,6 +7,8 @@
 //! assertions are here. Needs `python3` with the `venv` module and access to PyPI on first run:
 //! without python3 the test fails and says so (it does not skip).
 
+#[path = "support/llama.rs"]
+mod llama;
 #[path = "support/python.rs"]
 mod python;
 
@@ -372,4 +374,92 @@ fn upstream_credentials(keys: &Credentials) -> aws_credential_types::Credentials
         None,
         "upstream",
     )
+}
+
+#[test]
+fn boto3_gets_a_local_models_answers_stream_tool_call_native_body_and_its_failures() -> TestResult {
+    let python = venv_python("boto3-venv", REQUIREMENTS, "boto3/requirements.txt", &[])?;
+    let server = llama::shared()?;
+    let keys = Credentials::random();
+    let backed = |model: &str, url: &str| -> Result<LocalEndpoint, TestError> {
+        let backend =
+            bedrock_local::Backend::openai(url)?.model_map(bedrock_local::ModelMap::new(model));
+        Ok(bedrock_local::start(
+            Config::default()
+                .date(bedrock_catalog::parse_date("2026-12-02")?)
+                .credentials(keys.clone())
+                .backend(backend),
+        )?)
+    };
+    let endpoint = backed(&server.model, &server.url)?;
+    let missing = backed("no-such-model", &server.url)?;
+    let free_port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let down = backed(&server.model, &format!("http://127.0.0.1:{free_port}"))?;
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("boto3/check_local_model.py");
+    let mut command = Command::new(&python);
+    command
+        .arg(&script)
+        .env("BEDROCK_LOCAL_MISSING_ENDPOINT", missing.endpoint_url())
+        .env("BEDROCK_LOCAL_DOWN_ENDPOINT", down.endpoint_url());
+    aws_isolated(
+        &mut command,
+        &endpoint.endpoint_url(),
+        &keys.access_key_id,
+        &keys.secret_access_key,
+        endpoint.region(),
+    );
+    let stdout = run(&mut command, "the boto3 local-model script")?;
+    let report: Value = serde_json::from_str(&stdout).map_err(|e| format!("{e}: {stdout}"))?;
+
+    let converse = &report["converse"];
+    assert!(
+        converse["text"].as_str().is_some_and(|t| !t.is_empty()),
+        "{converse}"
+    );
+    assert_eq!(converse["stop_reason"], "max_tokens");
+    assert_eq!(converse["usage"]["outputTokens"], 10);
+    assert_eq!(
+        converse["marker"],
+        messages::local_model_answer(&server.model, &server.url)
+    );
+
+    let stream = &report["converse_stream"];
+    let events: Vec<&str> = stream["events"]
+        .as_array()
+        .map(|e| e.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    assert_eq!(events.first(), Some(&"messageStart"));
+    assert_eq!(events.last(), Some(&"metadata"));
+    assert!(stream["deltas"].as_u64().unwrap_or(0) >= 2, "{stream}");
+    assert_eq!(stream["stop_reason"], "max_tokens");
+    assert_eq!(stream["usage"]["outputTokens"], stream["deltas"]);
+
+    let tool = &report["tool_call"];
+    assert_eq!(tool["stop_reason"], "tool_use");
+    assert_eq!(tool["calls"][0]["name"], "get_weather");
+    let city = &tool["calls"][0]["input"]["city"];
+    assert!(
+        *city == json!("Paris") || *city == json!("Berlin"),
+        "{tool}"
+    );
+
+    let invoke = &report["invoke"];
+    assert_eq!(invoke["stop_reason"], "max_tokens");
+    assert_eq!(invoke["usage"]["output_tokens"], 8);
+    assert!(
+        invoke["text"].as_str().is_some_and(|t| !t.is_empty()),
+        "{invoke}"
+    );
+
+    assert_eq!(report["missing_model"]["code"], "ModelErrorException");
+    assert!(
+        report["missing_model"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("\"no-such-model\"")),
+        "{report}"
+    );
+    assert_eq!(report["server_down"]["code"], "ServiceUnavailableException");
+    Ok(())
 }

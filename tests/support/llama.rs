@@ -7,6 +7,9 @@
 //! tests at a server of your own instead (Ollama, vLLM, ...); the test that stops the server
 //! mid-stream then runs only against servers it started itself.
 
+// Several test binaries include this file, each using a part of it.
+#![allow(dead_code)]
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -84,6 +87,7 @@ impl Started {
 impl Drop for Started {
     fn drop(&mut self) {
         self.kill();
+        let _ = std::fs::remove_file(&self.log);
     }
 }
 
@@ -184,13 +188,17 @@ fn tiny_model(python: &Path) -> Result<PathBuf, TestError> {
         .get_or_init(|| {
             let make = || -> Result<PathBuf, TestError> {
                 let dir = target_dir()?.join("llama-venv");
-                let path = dir.join(format!("tiny-{}.gguf", std::process::id()));
+                // Written under a name of this process, then renamed: another test binary may
+                // be reading the model of the same name at this moment.
+                let draft = dir.join(format!("tiny-{}.gguf", std::process::id()));
                 run(
                     Command::new(python)
                         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("llama/make_tiny_model.py"))
-                        .arg(&path),
+                        .arg(&draft),
                     "writing the tiny model",
                 )?;
+                let path = dir.join("tiny.gguf");
+                std::fs::rename(&draft, &path)?;
                 Ok(path)
             };
             make().map_err(|e| e.to_string())

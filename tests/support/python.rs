@@ -1,6 +1,9 @@
 //! Python venvs under `target/` for the tests that drive Python programs (boto3, a model
 //! server), made from a pinned requirements file and reused while it is unchanged.
 
+// Several test binaries include this file, each using a part of it.
+#![allow(dead_code)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -42,6 +45,11 @@ pub fn venv_python(
     file: &str,
     env: &[(&str, &str)],
 ) -> Result<PathBuf, TestError> {
+    // Tests of one binary run at once; only one of them may make a venv.
+    static MAKING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _making = MAKING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let venv = target_dir()?.join(name);
     let python = venv.join("bin").join("python");
     let stamp = venv.join(".requirements");
@@ -82,7 +90,6 @@ pub fn venv_python(
 
 /// `command` set to sign with `keys` for `region` at `endpoint` and to read nothing of this
 /// machine's own AWS setup.
-#[allow(dead_code)] // the boto3 tests use it, the Rust SDK tests do not
 pub fn aws_isolated<'a>(
     command: &'a mut Command,
     endpoint: &str,
