@@ -25,15 +25,8 @@ pub const TINY_MODEL: &str = "tiny-llama";
 /// The server's packages, pinned.
 const REQUIREMENTS: &str = include_str!("../llama/requirements.txt");
 
-/// How pip builds llama.cpp: portable code (no `-march=native`, so a cached build runs on any
-/// x86-64), and none of its tests, examples or tools.
-const BUILD_ENV: [(&str, &str); 2] = [
-    (
-        "CMAKE_ARGS",
-        "-DGGML_NATIVE=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF",
-    ),
-    ("CMAKE_BUILD_PARALLEL_LEVEL", "2"),
-];
+/// How pip builds llama.cpp (`KEY=VALUE` lines; `./workshop test` reads the same file).
+const BUILD_ENV: &str = include_str!("../llama/build.env");
 
 /// How long a starting server may take to answer `GET /v1/models`.
 const START_TIMEOUT: Duration = Duration::from_secs(120);
@@ -125,11 +118,16 @@ pub fn external() -> Option<Server> {
 
 /// Starts a server of its own on a free port and waits until it answers.
 pub fn start() -> Result<Started, TestError> {
+    let build_env: Vec<(&str, &str)> = BUILD_ENV
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.split_once('='))
+        .collect();
     let python = venv_python(
         "llama-venv",
         REQUIREMENTS,
         "llama/requirements.txt",
-        &BUILD_ENV,
+        &build_env,
     )?;
     let model = tiny_model(&python)?;
     let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
