@@ -5,6 +5,11 @@
 //! Each runs with no AWS configuration at all: an empty credentials and config file, no `AWS_*`
 //! variables, instance metadata disabled (`AWS_EC2_METADATA_DISABLED=true`, as `./workshop` sets).
 
+#[path = "support/llama.rs"]
+mod llama;
+#[path = "support/python.rs"]
+mod python;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -327,6 +332,54 @@ fn local_backend_never_probes_instance_metadata_or_container_credentials() -> Te
     assert!(
         container > 0,
         "auto mode never asked the container endpoint"
+    );
+    Ok(())
+}
+
+#[test]
+fn with_bedrock_local_model_url_set_connect_answers_from_that_model_and_says_so() -> TestResult {
+    let server = llama::shared().map_err(|e| e.to_string())?;
+    let home = tempfile::tempdir()?;
+    let map = home.path().join("models.toml");
+    std::fs::write(&map, format!("default = \"{}\"\n", server.model))?;
+    let words: Vec<String> = [
+        "cargo",
+        "run",
+        "--quiet",
+        "--example",
+        "ask",
+        "--",
+        "What is Amazon Bedrock?",
+    ]
+    .map(String::from)
+    .to_vec();
+    let mut command = fresh(&words, home.path())?;
+    // No BEDROCK_BACKEND: the URL alone makes `connect()` start the local endpoint before it.
+    command
+        .env("BEDROCK_LOCAL_MODEL_URL", &server.url)
+        .env("BEDROCK_LOCAL_MODEL_MAP", &map);
+    let shown = stdout(&run(command, "")?);
+    assert!(
+        shown.contains(&format!(
+            "answers from the local model server at {}",
+            server.url
+        )),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!(
+            "answered by {} via {} (a local model standing in for",
+            server.model, server.url
+        )),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("These answers come from a local model"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("Amazon Bedrock is AWS's managed service"),
+        "a scripted answer: {shown}"
     );
     Ok(())
 }

@@ -37,11 +37,17 @@ pub struct Reply {
 impl Reply {
     /// Take the prompt cache's numbers for `turn`: `inputTokens` becomes what was neither read
     /// nor written. The cache's numbers are facts of the request, so when it read or wrote, a
-    /// scenario's input override gives way to the request's own count.
+    /// scenario's input override gives way to the request's own count (a model server's count,
+    /// when it answered).
     pub fn account_cache(&mut self, usage: CacheUsage, turn: &Turn) {
         let cached = usage.read.saturating_add(usage.write);
         if cached > 0 {
-            self.input_tokens = tokens::count_turn(turn).saturating_sub(cached);
+            let prompt = if self.measured {
+                self.input_tokens
+            } else {
+                tokens::count_turn(turn)
+            };
+            self.input_tokens = prompt.saturating_sub(cached);
         }
         self.cache = Some(usage);
     }

@@ -573,15 +573,7 @@ impl AppState {
         let answer = shaping.apply(answer, turn);
         let mut reply = self.finish(answer, turn, model);
         let prefills = self.inner.prefill_always || cache.is_some();
-        if let (Some(cache), Some(rules)) = (cache, &model.prompt_cache) {
-            let usage = self.inner.cache.apply(
-                &cache.caller.0,
-                &model.id,
-                rules.min_tokens,
-                &cache.checkpoints,
-            );
-            reply.account_cache(usage, turn);
-        }
+        self.account_cache(&mut reply, cache, turn, model);
         // Prefill: the model reads every input token it did not find in the cache.
         if prefills {
             reply.latency += self
@@ -640,18 +632,7 @@ impl AppState {
                     trace: None,
                     measured: true,
                 };
-                if let (Some(cache), Some(rules)) = (cache, &model.prompt_cache) {
-                    let usage = self.inner.cache.apply(
-                        &cache.caller.0,
-                        &model.id,
-                        rules.min_tokens,
-                        &cache.checkpoints,
-                    );
-                    // The server's count of the prompt, less what the cache read or wrote.
-                    let cached = usage.read.saturating_add(usage.write);
-                    reply.input_tokens = reply.input_tokens.saturating_sub(cached);
-                    reply.cache = Some(usage);
-                }
+                self.account_cache(&mut reply, cache, turn, model);
                 if let Some(mut guard) = guard {
                     guard.check_output(&mut reply, turn.operation);
                 }
@@ -663,6 +644,26 @@ impl AppState {
             marker,
         );
         Ok(response)
+    }
+
+    /// Looks the request's cache points up in the prompt cache (and writes them), and counts
+    /// what it read and wrote in `reply`'s usage.
+    fn account_cache(
+        &self,
+        reply: &mut Reply,
+        cache: Option<CacheRequest>,
+        turn: &Turn,
+        model: &Model,
+    ) {
+        if let (Some(cache), Some(rules)) = (cache, &model.prompt_cache) {
+            let usage = self.inner.cache.apply(
+                &cache.caller.0,
+                &model.id,
+                rules.min_tokens,
+                &cache.checkpoints,
+            );
+            reply.account_cache(usage, turn);
+        }
     }
 
     /// The response for a finished reply, in the format of the operation that asked.

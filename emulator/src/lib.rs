@@ -25,7 +25,8 @@
 //! `GET /_local/stats` answers, unsigned, what the endpoint served since it started (accepted
 //! connections, requests, errors, streams); [`LocalEndpoint::stats`] returns the same [`Stats`]
 //! in-process. Every answer carries the header
-//! [`bedrock_catalog::messages::LOCAL_ANSWER_HEADER`] (`x-bedrock-local: scripted`).
+//! [`bedrock_catalog::messages::LOCAL_ANSWER_HEADER`] (`x-bedrock-local: scripted`, or
+//! `model NAME via URL` for a local model's answer).
 //!
 //! # Prompt caching
 //!

@@ -38,7 +38,9 @@ fn post(url: &str, body: &Value, bearer: bool) -> http::Request<Full<Bytes>> {
     if bearer {
         request = request.header("authorization", format!("Bearer {TOKEN}"));
     }
-    request.body(Full::new(Bytes::from(body.to_string()))).unwrap()
+    request
+        .body(Full::new(Bytes::from(body.to_string())))
+        .unwrap()
 }
 
 /// Time to the whole answer.
@@ -105,7 +107,8 @@ async fn main() {
     let client: Http = Client::builder(TokioExecutor::new()).build_http();
     let chat = format!("{}/v1/chat/completions", server.url);
     let messages = json!([{"role": "user", "content": "Say something."}]);
-    let direct_whole = json!({"model": server.model, "messages": messages, "max_tokens": 8, "temperature": 0.0});
+    let direct_whole =
+        json!({"model": server.model, "messages": messages, "max_tokens": 8, "temperature": 0.0});
     let mut direct_stream = direct_whole.clone();
     direct_stream["stream"] = true.into();
     let converse = json!({
@@ -137,6 +140,10 @@ async fn main() {
         server.url
     );
     report("Converse call", &mut calls_direct, &mut calls_through);
-    report("ConverseStream, first text", &mut first_direct, &mut first_through);
+    report(
+        "ConverseStream, first text",
+        &mut first_direct,
+        &mut first_through,
+    );
     endpoint.stop();
 }

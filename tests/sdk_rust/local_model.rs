@@ -400,11 +400,8 @@ async fn a_server_stopped_mid_stream_ends_the_stream_with_a_model_stream_error_a
     Ok(())
 }
 
-#[tokio::test]
-async fn a_bedrock_model_mapped_to_a_model_the_server_lacks_is_a_model_error_naming_both()
--> TestResult {
-    let server = llama::shared()?;
-    let backend = Backend::openai(&server.url)?.model_map(ModelMap::new("no-such-model"));
+/// What an endpoint with `backend` answers to a plain Converse call, which it must refuse.
+async fn refusal_with(backend: Backend) -> Result<ConverseError, TestError> {
     let ep = bedrock_local::start(dated().backend(backend))?;
     let result = client(&ep)
         .await
@@ -413,7 +410,15 @@ async fn a_bedrock_model_mapped_to_a_model_the_server_lacks_is_a_model_error_nam
         .messages(user("hello")?)
         .send()
         .await;
-    let ConverseError::ModelErrorException(e) = refusal(result)? else {
+    refusal(result)
+}
+
+#[tokio::test]
+async fn a_bedrock_model_mapped_to_a_model_the_server_lacks_is_a_model_error_naming_both()
+-> TestResult {
+    let server = llama::shared()?;
+    let backend = Backend::openai(&server.url)?.model_map(ModelMap::new("no-such-model"));
+    let ConverseError::ModelErrorException(e) = refusal_with(backend).await? else {
         return Err("not a ModelErrorException".into());
     };
     let message = e.message().unwrap_or_default();
@@ -431,15 +436,9 @@ async fn a_server_that_is_not_running_is_service_unavailable_with_the_cause() ->
         .local_addr()?
         .port();
     let url = format!("http://127.0.0.1:{port}");
-    let ep = bedrock_local::start(dated().backend(Backend::openai(&url)?))?;
-    let result = client(&ep)
-        .await
-        .converse()
-        .model_id(NOVA)
-        .messages(user("hello")?)
-        .send()
-        .await;
-    let ConverseError::ServiceUnavailableException(e) = refusal(result)? else {
+    let ConverseError::ServiceUnavailableException(e) =
+        refusal_with(Backend::openai(&url)?).await?
+    else {
         return Err("not a ServiceUnavailableException".into());
     };
     let message = e.message().unwrap_or_default();

@@ -50,6 +50,11 @@ pub enum BackendError {
         "`{0}` is not a model server URL: give its scheme, host and port, like http://localhost:11434 (Ollama) or http://127.0.0.1:8000/v1"
     )]
     Url(String),
+    /// The URL carries a user name or password.
+    #[error(
+        "the model server URL carries credentials, which every answer would show: give the URL without them, and the key with --api-key-env VAR"
+    )]
+    CredentialsInUrl,
     /// The variable that should hold the API key is not set.
     #[error(
         "the API key variable {0} is not set: export it with the model server's key, or leave out --api-key-env"
@@ -127,6 +132,10 @@ impl Backend {
         };
         if uri.query().is_some() {
             return Err(BackendError::Url(url.to_string()));
+        }
+        // Every answer names the URL: a password in it would be shown to whoever reads one.
+        if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
+            return Err(BackendError::CredentialsInUrl);
         }
         let has_path = !matches!(uri.path(), "" | "/");
         Ok(Backend {
@@ -221,6 +230,10 @@ mod tests {
         );
         let llama = Backend::openai("http://127.0.0.1:8000/v1").unwrap();
         assert_eq!(llama.api_base, "http://127.0.0.1:8000/v1");
+        assert_eq!(
+            Backend::openai("http://user:secret@localhost:11434").unwrap_err(),
+            BackendError::CredentialsInUrl
+        );
         for bad in [
             "localhost:11434",
             "ftp://x",
