@@ -134,6 +134,15 @@ pub fn local_model_of(value: &str) -> Option<&str> {
 
 const LOCAL_MODEL_PREFIX: &str = "model ";
 
+/// How every error message of the local endpoint's model backend begins (the server down, a
+/// model missing, a broken answer), so that a client tells them from Bedrock's own.
+pub const LOCAL_MODEL_FAILURE: &str = "The local model";
+
+/// Whether an error message is the local model backend's (see [`LOCAL_MODEL_FAILURE`]).
+pub fn is_local_model_failure(message: &str) -> bool {
+    message.starts_with(LOCAL_MODEL_FAILURE)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -216,6 +216,22 @@ pub enum Error {
         source: Option<SdkError>,
     },
 
+    /// The local model server behind the local endpoint could not answer (it is not running,
+    /// lacks the mapped model, failed or fell silent): the message names the cause and the fix.
+    #[error("the local model server could not answer for {model} ({code}): {message}")]
+    LocalModel {
+        /// The model id that was called.
+        model: String,
+        /// The Bedrock error code the endpoint answered (`ServiceUnavailableException`, ...).
+        code: String,
+        /// The endpoint's message.
+        message: String,
+        /// The endpoint's request id.
+        request_id: Option<String>,
+        /// The SDK's own error, when the SDK reported one.
+        source: Option<SdkError>,
+    },
+
     /// Bedrock refused the credentials as expired (`ExpiredTokenException`). The session's
     /// credentials come from the SDK's chain, which refreshes those it can; keys given as fixed
     /// strings (environment variables, `at_endpoint`) cannot be refreshed.
@@ -345,6 +361,7 @@ impl Error {
             }
             Error::Throttled { code, .. }
             | Error::StreamInterrupted { code, .. }
+            | Error::LocalModel { code, .. }
             | Error::Service { code, .. } => Some(code),
             _ => None,
         }
@@ -362,6 +379,7 @@ impl Error {
             | Error::EndOfLife { message, .. }
             | Error::Legacy { message, .. }
             | Error::StreamInterrupted { message, .. }
+            | Error::LocalModel { message, .. }
             | Error::Service { message, .. } => Some(message),
             _ => None,
         }
@@ -390,6 +408,7 @@ impl Error {
             | Error::Timeout { request_id, .. }
             | Error::EndpointUnreachable { request_id, .. }
             | Error::Service { request_id, .. }
+            | Error::LocalModel { request_id, .. }
             | Error::UnexpectedResponse { request_id, .. } => request_id.as_deref(),
             Error::StreamInterrupted { partial, .. } => partial.request_id.as_deref(),
             _ => None,
@@ -430,6 +449,9 @@ impl Error {
                 request_id, source, ..
             }
             | Error::Service {
+                request_id, source, ..
+            }
+            | Error::LocalModel {
                 request_id, source, ..
             }
             | Error::UnexpectedResponse {

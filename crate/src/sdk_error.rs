@@ -5,7 +5,9 @@ use aws_sdk_bedrockruntime::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_bedrockruntime::operation::RequestId;
 use aws_sdk_bedrockruntime::types::error::ConverseStreamOutputError;
 
-use bedrock_catalog::messages::{is_end_of_life, is_legacy_refusal, is_on_demand_refusal};
+use bedrock_catalog::messages::{
+    is_end_of_life, is_legacy_refusal, is_local_model_failure, is_on_demand_refusal,
+};
 
 use crate::error::Error;
 use crate::settings::Settings;
@@ -87,6 +89,17 @@ fn timeout(what: String, scope: &ErrorScope<'_>, connecting: bool) -> Error {
 fn error_for_code(scope: &ErrorScope<'_>, model: &str, code: &str, message: String) -> Error {
     let model = model.to_string();
     let (request_id, source) = (None, None);
+    // The local endpoint's model backend words its failures so: the Bedrock code alone would
+    // get Bedrock's advice (quotas, retries) for a server that is simply not running.
+    if is_local_model_failure(&message) {
+        return Error::LocalModel {
+            model,
+            code: code.to_string(),
+            message,
+            request_id,
+            source,
+        };
+    }
     match code {
         "AccessDeniedException" => Error::AccessDenied {
             model,

@@ -558,3 +558,42 @@ async fn the_kit_says_which_local_model_answered_and_keeps_a_broken_streams_part
     assert_eq!(partial.local_model.as_deref(), Some(doomed_model.as_str()));
     Ok(())
 }
+
+#[tokio::test]
+async fn the_kit_reports_a_server_that_is_down_as_a_local_model_failure_not_a_throttle()
+-> TestResult {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let ep = bedrock_local::start(dated().backend(Backend::openai(&url)?))?;
+    let keys = ep.credentials().clone();
+    let endpoint = ep.endpoint_url();
+    let failed = tokio::task::spawn_blocking(move || -> Result<bedrock_kit::Error, TestError> {
+        let bedrock = bedrock_kit::Bedrock::at_endpoint(
+            &endpoint,
+            "us-east-1",
+            &keys.access_key_id,
+            &keys.secret_access_key,
+        )?;
+        bedrock
+            .ask("Amazon Nova Micro", "hello")
+            .err()
+            .ok_or_else(|| "the call succeeded".into())
+    })
+    .await??;
+    assert_eq!(failed.code(), Some("ServiceUnavailableException"));
+    assert!(
+        matches!(failed, bedrock_kit::Error::LocalModel { .. }),
+        "{failed:?}"
+    );
+    let shown = failed.to_string();
+    assert!(
+        shown.starts_with("the local model server could not answer for amazon.nova-micro-v1:0")
+            && shown.contains(&url)
+            && shown.contains("ollama serve")
+            && !shown.contains("Service Quotas"),
+        "{shown}"
+    );
+    Ok(())
+}

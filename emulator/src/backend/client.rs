@@ -21,7 +21,7 @@ use crate::error::ApiError;
 use crate::http_client::{OutboundClient, client_for, error_chain};
 use crate::structured;
 use crate::turn::Turn;
-use bedrock_catalog::messages::local_model_answer;
+use bedrock_catalog::messages::{LOCAL_MODEL_FAILURE, local_model_answer};
 
 /// How long a list of the server's models is trusted before it is asked again; a model missing
 /// from an older list is looked up afresh (it may have just been pulled).
@@ -200,13 +200,13 @@ impl LocalModel {
                 self.no_such_model(name, &format!("it answered HTTP 404: {message}"))
             } else if matches!(status.as_u16(), 401 | 403) {
                 model_error(format!(
-                    "The local model server at {} refused the request (HTTP {}: {message}). Give it its API key: serve --api-key-env VAR, with the key in VAR.",
+                    "{LOCAL_MODEL_FAILURE} server at {} refused the request (HTTP {}: {message}). Give it its API key: serve --api-key-env VAR, with the key in VAR.",
                     self.url(),
                     status.as_u16()
                 ))
             } else {
                 model_error(format!(
-                    "The local model server at {} could not answer with {name} (HTTP {}: {message}).",
+                    "{LOCAL_MODEL_FAILURE} server at {} could not answer with {name} (HTTP {}: {message}).",
                     self.url(),
                     status.as_u16()
                 ))
@@ -300,7 +300,7 @@ impl LocalModel {
             503,
             "ServiceUnavailableException",
             format!(
-                "The local model server at {} is not reachable ({cause}). Start it (for Ollama: `ollama serve`), or point --base-url or BEDROCK_LOCAL_MODEL_URL at it.",
+                "{LOCAL_MODEL_FAILURE} server at {} is not reachable ({cause}). Start it (for Ollama: `ollama serve`), or point --base-url or BEDROCK_LOCAL_MODEL_URL at it.",
                 self.url()
             ),
         )
@@ -308,7 +308,7 @@ impl LocalModel {
 
     fn no_such_model(&self, name: &str, detail: &str) -> ApiError {
         model_error(format!(
-            "The local model server at {} has no model named {name:?} ({detail}). Pull it (for Ollama: `ollama pull {name}`), or map this Bedrock model to a model the server has with a model map (--model-map or BEDROCK_LOCAL_MODEL_MAP).",
+            "{LOCAL_MODEL_FAILURE} server at {} has no model named {name:?} ({detail}). Pull it (for Ollama: `ollama pull {name}`), or map this Bedrock model to a model the server has with a model map (--model-map or BEDROCK_LOCAL_MODEL_MAP).",
             self.url()
         ))
     }
@@ -321,7 +321,7 @@ impl LocalModel {
     /// The message of a broken answer, for a stream's exception frame too.
     pub fn broken_message(&self, name: &str, cause: &str) -> String {
         format!(
-            "The local model {name} at {} did not finish its answer: {cause}.",
+            "{LOCAL_MODEL_FAILURE} {name} at {} did not finish its answer: {cause}.",
             self.url()
         )
     }
@@ -329,7 +329,7 @@ impl LocalModel {
     /// The message of a silence, for a stream's exception frame too.
     pub fn timeout_message(&self, name: &str) -> String {
         format!(
-            "The local model server at {} sent nothing for {} s while answering with {name}. It may still be loading the model: try again, or give it more time (Backend::idle_timeout).",
+            "{LOCAL_MODEL_FAILURE} server at {} sent nothing for {} s while answering with {name}. It may still be loading the model: try again, or give it more time (Backend::idle_timeout).",
             self.url(),
             self.idle_timeout().as_secs()
         )
@@ -397,8 +397,28 @@ fn excerpt(text: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests state expectations
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_failure_is_worded_as_the_local_models_so_that_clients_tell_it_from_bedrocks() {
+        let local = LocalModel::new(Backend::openai("http://127.0.0.1:9").unwrap());
+        for error in [
+            local.unreachable("connection refused"),
+            local.no_such_model("m", "it serves x"),
+            local.broken("m", "cut"),
+            local.timed_out("m"),
+        ] {
+            assert!(
+                bedrock_catalog::messages::is_local_model_failure(&error.message),
+                "{error}"
+            );
+        }
+        assert_eq!(local.unreachable("x").code, "ServiceUnavailableException");
+        assert_eq!(local.no_such_model("m", "d").status, 424);
+        assert_eq!(local.timed_out("m").code, "ModelTimeoutException");
+    }
 
     #[test]
     fn a_listed_model_is_found_with_or_without_ollamas_latest_tag() {
