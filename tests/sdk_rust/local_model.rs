@@ -58,6 +58,24 @@ fn city_tool(choice: Option<ToolChoice>) -> Result<ToolConfiguration, TestError>
         .build()?)
 }
 
+/// A ConverseStream call, opened.
+async fn open_stream(
+    client: &aws_sdk_bedrockruntime::Client,
+    model: &str,
+    message: aws_sdk_bedrockruntime::types::Message,
+    max_tokens: i32,
+    tools: Option<ToolConfiguration>,
+) -> Result<aws_sdk_bedrockruntime::operation::converse_stream::ConverseStreamOutput, TestError> {
+    Ok(client
+        .converse_stream()
+        .model_id(model)
+        .messages(message)
+        .inference_config(limit(max_tokens))
+        .set_tool_config(tools)
+        .send()
+        .await?)
+}
+
 fn forced() -> Result<ToolChoice, TestError> {
     Ok(ToolChoice::Tool(
         SpecificToolChoice::builder().name("get_weather").build()?,
@@ -96,14 +114,14 @@ async fn converse_answers_with_the_local_models_words_stop_reason_and_token_coun
 #[tokio::test]
 async fn converse_stream_passes_on_the_models_text_deltas_then_stop_and_usage() -> TestResult {
     let (_server, ep) = shared_endpoint()?;
-    let mut output = client(&ep)
-        .await
-        .converse_stream()
-        .model_id(NOVA)
-        .messages(user("Tell me about the weather.")?)
-        .inference_config(limit(24))
-        .send()
-        .await?;
+    let mut output = open_stream(
+        &client(&ep).await,
+        NOVA,
+        user("Tell me about the weather.")?,
+        24,
+        None,
+    )
+    .await?;
     let (mut names, mut text, mut deltas, mut stop, mut usage) =
         (Vec::new(), String::new(), 0, None, None);
     while let Some(event) = output.stream.recv().await? {
@@ -173,14 +191,14 @@ async fn a_forced_tool_call_comes_back_as_tool_use_and_its_result_goes_back_to_t
     assert!(city == "Paris" || city == "Berlin", "{city}");
 
     // The same forced call streamed: a contentBlockStart, then input fragments that parse.
-    let mut stream = client
-        .converse_stream()
-        .model_id(HAIKU)
-        .messages(question.clone())
-        .tool_config(city_tool(Some(forced()?))?)
-        .inference_config(limit(60))
-        .send()
-        .await?;
+    let mut stream = open_stream(
+        &client,
+        HAIKU,
+        question.clone(),
+        60,
+        Some(city_tool(Some(forced()?))?),
+    )
+    .await?;
     let (mut starts, mut input, mut fragments, mut stop) = (Vec::new(), String::new(), 0, None);
     while let Some(event) = stream.stream.recv().await? {
         match event {
@@ -359,14 +377,14 @@ async fn a_server_stopped_mid_stream_ends_the_stream_with_a_model_stream_error_a
     }
     let mut started = llama::start()?;
     let ep = backed_by(&started.server)?;
-    let mut output = client(&ep)
-        .await
-        .converse_stream()
-        .model_id(HAIKU)
-        .messages(user("Write a long story.")?)
-        .inference_config(limit(1800))
-        .send()
-        .await?;
+    let mut output = open_stream(
+        &client(&ep).await,
+        HAIKU,
+        user("Write a long story.")?,
+        1800,
+        None,
+    )
+    .await?;
     // Events arrive while the model is still writing: kill the server after the first text.
     let mut text = String::new();
     let failure = loop {

@@ -143,6 +143,9 @@ pub fn start() -> Result<Started, TestError> {
         .args(["--chat_format", "chatml-function-calling"])
         .args(["--host", "127.0.0.1", "--port", &port.to_string()])
         .args(["--n_ctx", "2048", "--n_threads", "2", "--verbose", "false"])
+        // The tests of a binary share the server and run at once: by default the server ends a
+        // stream early (without a finish reason) when another request comes in.
+        .args(["--interrupt_requests", "false"])
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
         .stderr(log)

@@ -198,6 +198,13 @@ impl LocalModel {
         Err(
             if status == http::StatusCode::NOT_FOUND && message.to_lowercase().contains("model") {
                 self.no_such_model(name, &format!("it answered HTTP 404: {message}"))
+            } else if status == http::StatusCode::BAD_REQUEST && is_context_overflow(&message) {
+                // A prompt too long for the model is the caller's to shorten, as on Bedrock (a
+                // ValidationException, not retried), whatever the server's code for it.
+                ApiError::validation(format!(
+                    "{LOCAL_MODEL_FAILURE} {name} at {} cannot take this request: it is longer than the model's context ({message}). Send less, or give the model a longer context (Ollama: OLLAMA_CONTEXT_LENGTH=64000 ollama serve; llama.cpp: --ctx-size).",
+                    self.url()
+                ))
             } else if matches!(status.as_u16(), 401 | 403) {
                 model_error(format!(
                     "{LOCAL_MODEL_FAILURE} server at {} refused the request (HTTP {}: {message}). Give it its API key: serve --api-key-env VAR, with the key in VAR.",
@@ -345,6 +352,16 @@ fn model_error(message: String) -> ApiError {
     ApiError::new(424, "ModelErrorException", message)
 }
 
+/// Whether a server's 400 says the prompt does not fit the model's context (llama.cpp, vLLM and
+/// llama-cpp-python word it "maximum context length", "context window", "exceeds the context").
+fn is_context_overflow(message: &str) -> bool {
+    let message = message.to_lowercase();
+    message.contains("context")
+        && ["length", "window", "exceed", "too long"]
+            .iter()
+            .any(|w| message.contains(w))
+}
+
 /// Whether a list of served models has `name` (Ollama lists `llama3.2:latest` for `llama3.2`).
 fn serves(list: &[String], name: &str) -> bool {
     list.iter().any(|served| {
@@ -418,6 +435,17 @@ mod tests {
         assert_eq!(local.unreachable("x").code, "ServiceUnavailableException");
         assert_eq!(local.no_such_model("m", "d").status, 424);
         assert_eq!(local.timed_out("m").code, "ModelTimeoutException");
+    }
+
+    #[test]
+    fn a_prompt_longer_than_the_context_is_told_from_other_refusals() {
+        assert!(is_context_overflow(
+            "This model's maximum context length is 2048 tokens. However, you requested 2292 tokens"
+        ));
+        assert!(is_context_overflow(
+            "the request exceeds the available context size"
+        ));
+        assert!(!is_context_overflow("1 validation error: response_format"));
     }
 
     #[test]

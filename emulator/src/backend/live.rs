@@ -110,6 +110,15 @@ impl Live {
                 );
                 self.fail(message);
             }
+            // An answer cut short by the server itself (llama-cpp-python ends a stream so when
+            // another request arrives, unless started with --interrupt_requests false).
+            Ok(Some(Ok(Chunk::Done))) if !translator.has_finished() => {
+                let message = self.local.broken_message(
+                    &self.name,
+                    "the server ended the stream without saying why the model stopped (no finish_reason)",
+                );
+                self.fail(message);
+            }
             Ok(Some(Ok(Chunk::Done)) | None) => self.end(),
         }
     }
