@@ -418,6 +418,54 @@ async fn a_server_stopped_mid_stream_ends_the_stream_with_a_model_stream_error_a
     Ok(())
 }
 
+#[tokio::test]
+async fn a_stream_the_server_cuts_short_for_another_request_is_a_model_stream_error_not_end_turn()
+-> TestResult {
+    if llama::external().is_some() {
+        return Ok(());
+    }
+    // llama-cpp-python's default: a new request ends the stream in progress.
+    let started = llama::start_with(&["--interrupt_requests", "true"])?;
+    let ep = backed_by(&started.server)?;
+    let mut output = open_stream(
+        &client(&ep).await,
+        HAIKU,
+        user("Write a long story.")?,
+        1800,
+        None,
+    )
+    .await?;
+    let mut interloper = None;
+    let failure = loop {
+        match output.stream.recv().await {
+            Ok(Some(ConverseStreamOutput::ContentBlockDelta(_))) if interloper.is_none() => {
+                let server = started.server.clone();
+                interloper = Some(std::thread::spawn(move || llama::ask_directly(&server)));
+            }
+            Ok(Some(ConverseStreamOutput::MessageStop(stop))) => {
+                return Err(format!("the cut stream ended as {:?}", stop.stop_reason()).into());
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => return Err("the stream ended without an error".into()),
+            Err(SdkError::ServiceError(e)) => break e.into_err(),
+            Err(other) => return Err(other.into()),
+        }
+    };
+    let ConverseStreamOutputError::ModelStreamErrorException(e) = failure else {
+        return Err(format!("not a ModelStreamErrorException: {failure:?}").into());
+    };
+    assert!(
+        e.message().unwrap_or_default().contains("did not finish"),
+        "{e:?}"
+    );
+    let answer = interloper
+        .ok_or("no text arrived")?
+        .join()
+        .map_err(|_| "the second request panicked")??;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    Ok(())
+}
+
 /// What an endpoint with `backend` answers to a plain Converse call, which it must refuse.
 async fn refusal_with(backend: Backend) -> Result<ConverseError, TestError> {
     let ep = bedrock_local::start(dated().backend(backend))?;

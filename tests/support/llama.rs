@@ -118,6 +118,11 @@ pub fn external() -> Option<Server> {
 
 /// Starts a server of its own on a free port and waits until it answers.
 pub fn start() -> Result<Started, TestError> {
+    start_with(&[])
+}
+
+/// [`start`] with more server arguments (a later one wins over the defaults).
+pub fn start_with(extra: &[&str]) -> Result<Started, TestError> {
     let build_env: Vec<(&str, &str)> = BUILD_ENV
         .lines()
         .filter(|line| !line.starts_with('#'))
@@ -146,6 +151,7 @@ pub fn start() -> Result<Started, TestError> {
         // The tests of a binary share the server and run at once: by default the server ends a
         // stream early (without a finish reason) when another request comes in.
         .args(["--interrupt_requests", "false"])
+        .args(extra)
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
         .stderr(log)
@@ -206,6 +212,28 @@ fn tiny_model(python: &Path) -> Result<PathBuf, TestError> {
         })
         .clone()
         .map_err(Into::into)
+}
+
+/// Sends `POST /v1/chat/completions` for a short answer to `server`, and waits for the answer.
+pub fn ask_directly(server: &Server) -> Result<String, TestError> {
+    let address = server
+        .url
+        .strip_prefix("http://")
+        .ok_or("not an http:// server")?;
+    let body = format!(
+        r#"{{"model":"{}","messages":[{{"role":"user","content":"hi"}}],"max_tokens":4}}"#,
+        server.model
+    );
+    let mut stream = TcpStream::connect(address)?;
+    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+    write!(
+        stream,
+        "POST /v1/chat/completions HTTP/1.0\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer)?;
+    Ok(answer)
 }
 
 /// Whether the server on `port` answers `GET /v1/models` with 200.
