@@ -149,16 +149,18 @@ impl Comparison {
     /// "4 of 5 models answered in 310 ms", saying when the answers were scripted.
     fn answered_line(&self) -> String {
         let replies = self.replies();
-        let scripted =
-            if !replies.is_empty() && replies.iter().all(|(_, r)| r.local_model.is_some()) {
-                " (by local models behind the local endpoint, not by Bedrock's)"
-            } else if !replies.is_empty() && replies.iter().all(|(_, r)| r.recorded) {
-                " (replayed by the local endpoint from a recording of Bedrock)"
-            } else if !replies.is_empty() && replies.iter().all(|(_, r)| r.local) {
-                " (by the local endpoint: scripted, not by models)"
-            } else {
-                ""
-            };
+        let all = |answered: fn(&Reply) -> bool| {
+            !replies.is_empty() && replies.iter().all(|(_, r)| answered(r))
+        };
+        let scripted = if all(|r| r.local_model.is_some()) {
+            " (by local models behind the local endpoint, not by Bedrock's)"
+        } else if all(|r| r.recorded) {
+            " (replayed by the local endpoint from a recording of Bedrock)"
+        } else if all(|r| r.local) {
+            " (by the local endpoint: scripted, not by models)"
+        } else {
+            ""
+        };
         format!(
             "{} of {} models answered{scripted} in {} ms",
             replies.len(),

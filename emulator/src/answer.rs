@@ -52,6 +52,16 @@ impl Reply {
         self.cache = Some(usage);
     }
 
+    /// The wait before the first byte: the simulated latency, or none for a latency measured
+    /// on a model's answer (already waited).
+    pub fn first_wait(&self) -> Duration {
+        if self.measured {
+            Duration::ZERO
+        } else {
+            self.latency
+        }
+    }
+
     /// Input tokens the model had to process: neither read from the cache nor free.
     pub fn uncached_input_tokens(&self) -> u32 {
         let written = self.cache.as_ref().map_or(0, |c| c.write);

@@ -84,16 +84,6 @@ pub fn usage(reply: &Reply) -> Value {
     Value::Object(usage)
 }
 
-/// The wait before a stream's first frame: the simulated latency, or none for a latency
-/// measured on a model's answer (already waited).
-pub fn first_delay(reply: &Reply) -> Duration {
-    if reply.measured {
-        Duration::ZERO
-    } else {
-        reply.latency
-    }
-}
-
 /// Milliseconds, saturating.
 pub fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
@@ -111,7 +101,7 @@ pub fn stream_plan(reply: &Reply, signatures: Signatures<'_>) -> Vec<Planned> {
         });
     };
     push(
-        first_delay(reply),
+        reply.first_wait(),
         "messageStart",
         json!({ "role": "assistant" }),
     );

@@ -68,7 +68,7 @@ fn stream_plan(reply: &Reply, model: &Model, request_id: &str) -> Vec<Planned> {
         .enumerate()
         .map(|(i, (_, n))| {
             if i == 0 {
-                converse::first_delay(reply)
+                reply.first_wait()
             } else {
                 reply.pause_for(*n)
             }

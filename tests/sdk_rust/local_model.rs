@@ -275,7 +275,7 @@ async fn invoke_model_answers_every_family_in_its_native_body_from_the_model() -
     let cases = [
         (
             HAIKU,
-            json!({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 8, "messages": [{"role": "user", "content": [{"type": "text", "text": prompt}]}]}),
+            anthropic_body(prompt),
             "/content/0/text",
             "/stop_reason",
             "max_tokens",
@@ -344,7 +344,7 @@ async fn invoke_model_answers_every_family_in_its_native_body_from_the_model() -
         .invoke_model_with_response_stream()
         .model_id(HAIKU)
         .content_type("application/json")
-        .body(Blob::new(serde_json::to_vec(&cases_anthropic(prompt))?))
+        .body(Blob::new(serde_json::to_vec(&anthropic_body(prompt))?))
         .send()
         .await?;
     let mut types = Vec::new();
@@ -364,19 +364,19 @@ async fn invoke_model_answers_every_family_in_its_native_body_from_the_model() -
     Ok(())
 }
 
-fn cases_anthropic(prompt: &str) -> Value {
+/// An Anthropic Messages body asking for 8 tokens.
+fn anthropic_body(prompt: &str) -> Value {
     json!({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 8, "messages": [{"role": "user", "content": [{"type": "text", "text": prompt}]}]})
 }
 
-#[tokio::test]
-async fn a_server_stopped_mid_stream_ends_the_stream_with_a_model_stream_error_after_the_partial_answer()
--> TestResult {
-    if llama::external().is_some() {
-        eprintln!("skipped: BEDROCK_TEST_OPENAI_URL names a server this test must not stop");
-        return Ok(());
-    }
-    let mut started = llama::start()?;
-    let ep = backed_by(&started.server)?;
+/// Streams a long answer from `server`'s model through a fresh endpoint, calls `at_first_text`
+/// once the first text arrives, and returns the text that arrived and the message of the
+/// `ModelStreamErrorException` the stream ended with (an error if it ended any other way).
+async fn stream_broken_by(
+    server: &Server,
+    mut at_first_text: impl FnMut(),
+) -> Result<(String, String), TestError> {
+    let ep = backed_by(server)?;
     let mut output = open_stream(
         &client(&ep).await,
         HAIKU,
@@ -385,20 +385,19 @@ async fn a_server_stopped_mid_stream_ends_the_stream_with_a_model_stream_error_a
         None,
     )
     .await?;
-    // Events arrive while the model is still writing: kill the server after the first text.
     let mut text = String::new();
     let failure = loop {
         match output.stream.recv().await {
             Ok(Some(ConverseStreamOutput::ContentBlockDelta(d))) => {
                 if let Some(ContentBlockDelta::Text(t)) = d.delta() {
                     if text.is_empty() {
-                        started.kill();
+                        at_first_text();
                     }
                     text.push_str(t);
                 }
             }
-            Ok(Some(ConverseStreamOutput::MessageStop(_))) => {
-                return Err("the stream finished although the server was killed".into());
+            Ok(Some(ConverseStreamOutput::MessageStop(stop))) => {
+                return Err(format!("the broken stream ended as {:?}", stop.stop_reason()).into());
             }
             Ok(Some(_)) => {}
             Ok(None) => return Err("the stream ended without an error".into()),
@@ -409,9 +408,22 @@ async fn a_server_stopped_mid_stream_ends_the_stream_with_a_model_stream_error_a
     let ConverseStreamOutputError::ModelStreamErrorException(e) = failure else {
         return Err(format!("not a ModelStreamErrorException: {failure:?}").into());
     };
-    let message = e.message().unwrap_or_default();
+    Ok((text, e.message().unwrap_or_default().to_string()))
+}
+
+#[tokio::test]
+async fn a_server_stopped_mid_stream_ends_the_stream_with_a_model_stream_error_after_the_partial_answer()
+-> TestResult {
+    if llama::external().is_some() {
+        eprintln!("skipped: BEDROCK_TEST_OPENAI_URL names a server this test must not stop");
+        return Ok(());
+    }
+    let mut started = llama::start()?;
+    let server = started.server.clone();
+    // Events arrive while the model is still writing: kill the server after the first text.
+    let (text, message) = stream_broken_by(&server, || started.kill()).await?;
     assert!(
-        message.contains(&started.server.url) && message.contains("did not finish"),
+        message.contains(&server.url) && message.contains("did not finish"),
         "{message}"
     );
     assert!(!text.is_empty());
@@ -426,38 +438,13 @@ async fn a_stream_the_server_cuts_short_for_another_request_is_a_model_stream_er
     }
     // llama-cpp-python's default: a new request ends the stream in progress.
     let started = llama::start_with(&["--interrupt_requests", "true"])?;
-    let ep = backed_by(&started.server)?;
-    let mut output = open_stream(
-        &client(&ep).await,
-        HAIKU,
-        user("Write a long story.")?,
-        1800,
-        None,
-    )
-    .await?;
     let mut interloper = None;
-    let failure = loop {
-        match output.stream.recv().await {
-            Ok(Some(ConverseStreamOutput::ContentBlockDelta(_))) if interloper.is_none() => {
-                let server = started.server.clone();
-                interloper = Some(std::thread::spawn(move || llama::ask_directly(&server)));
-            }
-            Ok(Some(ConverseStreamOutput::MessageStop(stop))) => {
-                return Err(format!("the cut stream ended as {:?}", stop.stop_reason()).into());
-            }
-            Ok(Some(_)) => {}
-            Ok(None) => return Err("the stream ended without an error".into()),
-            Err(SdkError::ServiceError(e)) => break e.into_err(),
-            Err(other) => return Err(other.into()),
-        }
-    };
-    let ConverseStreamOutputError::ModelStreamErrorException(e) = failure else {
-        return Err(format!("not a ModelStreamErrorException: {failure:?}").into());
-    };
-    assert!(
-        e.message().unwrap_or_default().contains("did not finish"),
-        "{e:?}"
-    );
+    let (_, message) = stream_broken_by(&started.server, || {
+        let server = started.server.clone();
+        interloper = Some(std::thread::spawn(move || llama::ask_directly(&server)));
+    })
+    .await?;
+    assert!(message.contains("did not finish"), "{message}");
     let answer = interloper
         .ok_or("no text arrived")?
         .join()

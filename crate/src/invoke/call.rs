@@ -75,7 +75,7 @@ impl Bedrock {
                 request_id: invoked.request_id.clone(),
                 source: None,
             })?;
-            Ok(Reply {
+            let mut reply = Reply {
                 content: vec![Block::Text(parsed.text.clone())],
                 text: parsed.text,
                 reasoning: parsed.reasoning,
@@ -88,11 +88,10 @@ impl Bedrock {
                 },
                 model_id: id,
                 request_id: invoked.request_id,
-                local: invoked.origin.local,
-                recorded: invoked.origin.recorded,
-                local_model: invoked.origin.local_model,
                 ..Reply::default()
-            })
+            };
+            invoked.origin.stamp(&mut reply);
+            Ok(reply)
         })
         .await
     }

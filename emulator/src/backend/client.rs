@@ -14,9 +14,9 @@ use futures::{Stream, StreamExt};
 use http_body_util::{BodyExt, Full};
 use serde_json::Value;
 
-use super::Backend;
 use super::request::chat_request;
 use super::translate::{Finished, Translator};
+use super::{Backend, excerpt};
 use crate::error::ApiError;
 use crate::http_client::{OutboundClient, client_for, error_chain};
 use crate::structured;
@@ -402,14 +402,6 @@ async fn error_message(response: http::Response<hyper::body::Incoming>) -> Strin
         "no message".to_string()
     } else {
         excerpt(message)
-    }
-}
-
-/// The first 300 characters of `text`.
-fn excerpt(text: &str) -> String {
-    match text.char_indices().nth(300) {
-        Some((at, _)) => format!("{}…", &text[..at]),
-        None => text.to_string(),
     }
 }
 

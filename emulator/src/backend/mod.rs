@@ -216,6 +216,14 @@ impl Backend {
     }
 }
 
+/// The first 300 characters of what a server sent, for an error message.
+fn excerpt(text: &str) -> String {
+    match text.char_indices().nth(300) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // tests state expectations
 mod tests {

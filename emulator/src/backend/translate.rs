@@ -181,7 +181,10 @@ impl Translator {
     /// Reads `error`, `usage` and `choices[0].finish_reason`; returns `choices[0]`.
     fn read_envelope<'a>(&mut self, chunk: &'a Value) -> Result<Option<&'a Value>, String> {
         let Some(map) = chunk.as_object() else {
-            return Err(format!("a chunk is not a JSON object: {}", excerpt(chunk)));
+            return Err(format!(
+                "a chunk is not a JSON object: {}",
+                super::excerpt(&chunk.to_string())
+            ));
         };
         if let Some(error) = map.get("error").filter(|e| !e.is_null()) {
             let message = error
@@ -370,15 +373,6 @@ fn new_tool_use_id() -> String {
         .map(char::from)
         .collect();
     format!("tooluse_{tail}")
-}
-
-/// The start of a value, for an error message.
-fn excerpt(value: &Value) -> String {
-    let text = value.to_string();
-    match text.char_indices().nth(120) {
-        Some((at, _)) => format!("{}…", &text[..at]),
-        None => text,
-    }
 }
 
 #[cfg(test)]
