@@ -764,18 +764,23 @@ fn a_typed_case_is_extracted_natively_and_through_the_tool_fallback() -> TestRes
     Ok(())
 }
 
+/// The number a kernel check's cell printed after `label`.
+fn number_after(nb: &Value, tag: &str, label: &str) -> Result<u64, String> {
+    let shown = shown(tagged(nb, tag)?);
+    shown
+        .split(label)
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse::<u64>().ok())
+        .ok_or_else(|| format!("cell {tag:?} shows no {label:?} count: {shown}"))
+}
+
 /// The counts a kernel check's call cell printed: (connections, requests).
 fn counts(nb: &Value, tag: &str) -> Result<(u64, u64), String> {
-    let shown = shown(tagged(nb, tag)?);
-    let number_after = |label: &str| {
-        shown
-            .split(label)
-            .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|n| n.parse::<u64>().ok())
-            .ok_or_else(|| format!("cell {tag:?} shows no {label:?} count: {shown}"))
-    };
-    Ok((number_after("connections ")?, number_after("requests ")?))
+    Ok((
+        number_after(nb, tag, "connections ")?,
+        number_after(nb, tag, "requests ")?,
+    ))
 }
 
 #[test]
@@ -800,6 +805,20 @@ fn one_handle_answers_twelve_cells_over_its_connections_through_a_panicking_cell
         "the calls after the panic opened new connections"
     );
     assert_shows("workers", nb, &["session workers in this kernel: 1"])?;
+    Ok(())
+}
+
+#[test]
+#[ignore = "executes the notebooks with the Rust kernel: run ./workshop test"]
+fn every_cell_links_one_loaded_copy_of_the_kit_and_stays_small() -> TestResult {
+    let nb = notebook(file_name(KERNEL_CHECK))?;
+    assert_eq!(number_after(nb, "one-kit", "kit libraries loaded: ")?, 1);
+    // The calls, the panic and the workers cell before it: each its own library, all loaded.
+    let cells = number_after(nb, "one-kit", "cell libraries loaded: ")?;
+    assert!(cells >= 16, "only {cells} cell libraries loaded");
+    // A cell that copied the kit statically into its library weighed 2.7-36 MB.
+    let largest = number_after(nb, "one-kit", "largest cell library: ")?;
+    assert!(largest < 1024, "a cell's library is {largest} KiB");
     Ok(())
 }
 

@@ -20,7 +20,7 @@ use crate::reply::Reply;
 use crate::request::{Params, Request, ToolChoice};
 use crate::session::Call;
 
-/// Prints a notice once per process copy (each notebook cell has its own copy, so once per cell).
+/// Prints a notice the first time this process meets it; later replies still list the change.
 pub(crate) fn announce(line: &str) {
     static SEEN: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
     let seen = SEEN.get_or_init(|| Mutex::new(HashSet::new()));

@@ -1,12 +1,14 @@
 //! The session behind a [`Bedrock`](crate::Bedrock) handle: one worker thread that owns one
 //! async runtime and one SDK client for as long as the handle (or any clone) lives.
 //!
-//! A notebook cell is its own compiled library with its own copy of tokio and of this crate, so
-//! nothing async may cross from one cell into another (evcxr's async trap). The worker keeps the
-//! runtime, the client, its connection pool and its credential cache on its own thread; a call
-//! from any cell sends it a [`Job`] of owned plain data and waits for plain data back (a whole
-//! reply, or a stream's events one by one) on channels that need no runtime. The calling side
-//! waits with [`wait`], which parks the thread: no runtime is built per call, none is required.
+//! A notebook cell is its own compiled library. The notebooks' cells share one loaded copy of this
+//! crate (it is also a dylib), but a kernel that links it into each cell statically gives every
+//! cell its own copy of tokio and of this crate, and evcxr's async mode runs later cells on the
+//! first async cell's runtime: so nothing async crosses from one cell into another. The worker
+//! keeps the runtime, the client, its connection pool and its credential cache on its own thread; a
+//! call from any cell sends it a [`Job`] of owned plain data and waits for plain data back (a whole
+//! reply, or a stream's events one by one) on channels that need no runtime. The calling side waits
+//! with [`wait`], which parks the thread: no runtime is built per call, none is required.
 //!
 //! Dropping the last clone of the handle closes the job channel; the worker finishes, drops its
 //! runtime and its connections, and the thread is joined.
