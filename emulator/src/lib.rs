@@ -65,6 +65,7 @@ mod answer;
 mod app;
 mod auth;
 mod backend;
+mod background;
 mod clock;
 mod config;
 mod converse;

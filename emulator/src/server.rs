@@ -1,20 +1,15 @@
 //! Running the endpoint: [`start`] on a background thread (for the support crate, tests and
 //! notebooks) or [`serve`] on the caller's runtime (for the binary).
 
-use axum::serve::ListenerExt as _;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::{Arc, mpsc};
-use std::thread::JoinHandle;
-use std::time::Duration;
+use std::sync::Arc;
 
 use crate::app::{AppState, app};
+use crate::background::{Background, Serving, serve_gracefully};
 use crate::config::{Config, Credentials};
 use crate::journal::{Journal, Received};
 use crate::stats::{Counters, Stats};
-
-/// How long open requests (streams included) get to finish after a stop before they are cut.
-const GRACE_PERIOD: Duration = Duration::from_secs(2);
 
 /// Why an endpoint could not start or run.
 #[derive(Debug, thiserror::Error)]
@@ -47,10 +42,7 @@ pub struct LocalEndpoint {
     credentials: Credentials,
     journal: Journal,
     counters: Arc<Counters>,
-    // A plain std channel and thread handle: the stop path works from code compiled in another
-    // evcxr cell, which has its own copy of every crate's statics and thread-locals.
-    stop: Option<mpsc::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    server: Background,
 }
 
 impl std::fmt::Debug for LocalEndpoint {
@@ -109,22 +101,7 @@ impl LocalEndpoint {
 
     /// Stop accepting requests, let open ones finish (up to 2 s), and wait for the thread.
     pub fn stop(mut self) {
-        self.shutdown();
-    }
-
-    fn shutdown(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-impl Drop for LocalEndpoint {
-    fn drop(&mut self) {
-        self.shutdown();
+        self.server.stop();
     }
 }
 
@@ -139,89 +116,43 @@ pub(crate) fn check_address(config: &Config) -> Result<(), Error> {
     Err(Error::NonLoopback(config.addr))
 }
 
+/// Binds `addr` for a server that runs on a thread of its own.
+pub(crate) fn bind(addr: SocketAddr) -> Result<std::net::TcpListener, Error> {
+    let listener =
+        std::net::TcpListener::bind(addr).map_err(|source| Error::Bind { addr, source })?;
+    listener.set_nonblocking(true)?;
+    Ok(listener)
+}
+
 /// Bind, start the server on a background thread with its own tokio runtime, and return once
 /// it listens. Blocking; callable from sync code, notebooks and async code alike.
 pub fn start(config: Config) -> Result<LocalEndpoint, Error> {
     check_address(&config)?;
-    let listener = std::net::TcpListener::bind(config.addr).map_err(|source| Error::Bind {
-        addr: config.addr,
-        source,
-    })?;
-    listener.set_nonblocking(true)?;
+    let listener = bind(config.addr)?;
     let addr = listener.local_addr()?;
-    let (stop_tx, stop_rx) = mpsc::channel::<()>();
-    let (ready_tx, ready_rx) = mpsc::channel::<Result<(), Error>>();
-    let region = config.region.clone();
-    let credentials = config.credentials.clone();
-    let journal = config.journal.clone();
     let state = AppState::new(&config);
     let counters = state.counters();
-    let thread = std::thread::Builder::new()
-        .name(format!("bedrock-local {addr}"))
-        .spawn(move || run_thread(listener, state, stop_rx, ready_tx))?;
-    match ready_rx.recv() {
-        Ok(Ok(())) => Ok(LocalEndpoint {
-            addr,
-            region,
-            credentials,
-            journal,
-            counters,
-            stop: Some(stop_tx),
-            thread: Some(thread),
-        }),
-        Ok(Err(e)) => {
-            let _ = thread.join();
-            Err(e)
-        }
-        Err(_) => {
-            let _ = thread.join();
-            Err(Error::ThreadEnded)
-        }
-    }
-}
-
-fn run_thread(
-    listener: std::net::TcpListener,
-    state: AppState,
-    stop_rx: mpsc::Receiver<()>,
-    ready_tx: mpsc::Sender<Result<(), Error>>,
-) {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("bedrock-local-worker")
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            let _ = ready_tx.send(Err(Error::Io(e)));
-            return;
-        }
-    };
-    let (signal_tx, signal_rx) = tokio::sync::oneshot::channel::<()>();
-    // Bridge the std stop channel to the runtime: a send or a dropped sender both mean stop.
-    let waiter = std::thread::spawn(move || {
-        let _ = stop_rx.recv();
-        let _ = signal_tx.send(());
-    });
-    runtime.block_on(async move {
-        let listener = match tokio::net::TcpListener::from_std(listener) {
-            Ok(l) => l,
-            Err(e) => {
-                let _ = ready_tx.send(Err(Error::Io(e)));
-                return;
-            }
-        };
-        let _ = ready_tx.send(Ok(()));
-        let shutdown = async {
-            let _ = signal_rx.await;
-        };
-        if let Err(e) = serve_state(listener, state, shutdown).await {
-            tracing::error!(error = %e, "bedrock-local server stopped with an error");
-        }
-    });
-    runtime.shutdown_timeout(Duration::from_millis(200));
-    let _ = waiter.join();
+    let counted = Arc::clone(&counters);
+    let (server, ()) = Background::start(
+        format!("bedrock-local {addr}"),
+        "bedrock-local-worker",
+        listener,
+        move || async move {
+            Ok::<_, Error>(Serving {
+                router: app(state),
+                ready: (),
+                counters: Some(counted),
+            })
+        },
+    )?;
+    Ok(LocalEndpoint {
+        addr,
+        region: config.region,
+        credentials: config.credentials,
+        journal: config.journal,
+        counters,
+        server,
+    })
 }
 
 /// Serve on `listener` until `shutdown` completes, then give open requests up to 2 s.
@@ -230,40 +161,9 @@ pub async fn serve_until(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
-    serve_state(listener, AppState::new(&config), shutdown).await
-}
-
-/// [`serve_until`] with the state already made (so [`start`] keeps a handle on its counters).
-async fn serve_state(
-    listener: tokio::net::TcpListener,
-    state: AppState,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), Error> {
-    let (stopping_tx, stopping_rx) = tokio::sync::watch::channel(false);
+    let state = AppState::new(&config);
     let counters = state.counters();
-    let router = app(state);
-    let graceful = async move {
-        shutdown.await;
-        let _ = stopping_tx.send(true);
-    };
-    // Event-stream frames are small writes: without TCP_NODELAY, Nagle's algorithm holds each
-    // one until the client's delayed ACK (~40 ms), which would throttle every stream. The tap
-    // runs once per accepted connection, so it also counts them.
-    let listener = listener.tap_io(move |tcp| {
-        let _ = tcp.set_nodelay(true);
-        counters.connection_accepted();
-    });
-    let server = axum::serve(listener, router).with_graceful_shutdown(graceful);
-    let mut stopping = stopping_rx;
-    let deadline = async move {
-        // Wait for the stop signal, then for the grace period; stalled streams never finish.
-        let _ = stopping.wait_for(|s| *s).await;
-        tokio::time::sleep(GRACE_PERIOD).await;
-    };
-    tokio::select! {
-        result = server => result.map_err(Error::Io),
-        () = deadline => Ok(()),
-    }
+    serve_gracefully(listener, app(state), Some(counters), shutdown).await
 }
 
 /// Serve on `listener` until SIGINT (Ctrl-C) or SIGTERM; what the binary runs.

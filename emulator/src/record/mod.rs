@@ -26,21 +26,16 @@ mod upstream;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
-use std::thread::JoinHandle;
-use std::time::Duration;
 
 pub use digest::{DIGEST_PREFIX, conversation_digest};
 pub use upstream::Upstream;
 
 use crate::auth::Authenticator;
+use crate::background::{Background, Serving};
 use crate::config::{Config, Credentials};
 use file::RecordingFile;
 use proxy::Proxy;
 use upstream::UpstreamClient;
-
-/// How long open requests (streams included) get to finish after a stop, as `serve`.
-const GRACE_PERIOD: Duration = Duration::from_secs(2);
 
 /// Why a recorder could not start.
 #[derive(Debug, thiserror::Error)]
@@ -142,8 +137,7 @@ pub struct Recorder {
     upstream: String,
     region: String,
     out: PathBuf,
-    stop: Option<mpsc::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    server: Background,
 }
 
 impl std::fmt::Debug for Recorder {
@@ -162,46 +156,24 @@ impl Recorder {
     /// runtime like [`crate::start`].
     pub fn start(config: RecordConfig) -> Result<Recorder, RecordError> {
         crate::server::check_address(&config.local)?;
-        let local = config.local.clone();
-        let listener = std::net::TcpListener::bind(local.addr).map_err(|source| {
-            crate::server::Error::Bind {
-                addr: local.addr,
-                source,
-            }
-        })?;
-        listener
-            .set_nonblocking(true)
-            .map_err(crate::server::Error::Io)?;
+        let listener = crate::server::bind(config.local.addr)?;
         let addr = listener.local_addr().map_err(crate::server::Error::Io)?;
-        let (stop_tx, stop_rx) = mpsc::channel::<()>();
-        let (ready_tx, ready_rx) = mpsc::channel::<Result<(String, String), RecordError>>();
+        let credentials = config.local.credentials.clone();
         let out = config.out.clone();
-        let thread = std::thread::Builder::new()
-            .name(format!("bedrock-local record {addr}"))
-            .spawn(move || run(listener, config, stop_rx, ready_tx))
-            .map_err(crate::server::Error::Io)?;
-        match ready_rx.recv() {
-            Ok(Ok((upstream, region))) => Ok(Recorder {
-                addr,
-                credentials: local.credentials,
-                upstream,
-                region,
-                out,
-                stop: Some(stop_tx),
-                thread: Some(thread),
-            }),
-            // The thread's stop waiter holds out for `stop_tx`: drop it first, or the join hangs.
-            Ok(Err(e)) => {
-                drop(stop_tx);
-                let _ = thread.join();
-                Err(e)
-            }
-            Err(_) => {
-                drop(stop_tx);
-                let _ = thread.join();
-                Err(RecordError::Local(crate::server::Error::ThreadEnded))
-            }
-        }
+        let (server, (upstream, region)) = Background::start(
+            format!("bedrock-local record {addr}"),
+            "bedrock-local-record",
+            listener,
+            move || serving(config),
+        )?;
+        Ok(Recorder {
+            addr,
+            credentials,
+            upstream,
+            region,
+            out,
+            server,
+        })
     }
 
     /// The bound local address.
@@ -236,103 +208,32 @@ impl Recorder {
 
     /// Stop accepting, let open requests finish (up to 2 s), and wait for the thread.
     pub fn stop(mut self) {
-        self.shutdown();
-    }
-
-    fn shutdown(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        self.server.stop();
     }
 }
 
-impl Drop for Recorder {
-    fn drop(&mut self) {
-        self.shutdown();
-    }
-}
-
-/// The recorder's thread: resolve the upstream, open the file, serve until stopped.
-fn run(
-    listener: std::net::TcpListener,
-    config: RecordConfig,
-    stop_rx: mpsc::Receiver<()>,
-    ready_tx: mpsc::Sender<Result<(String, String), RecordError>>,
-) {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("bedrock-local-record")
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            let _ = ready_tx.send(Err(RecordError::Local(crate::server::Error::Io(e))));
-            return;
-        }
-    };
-    let (signal_tx, signal_rx) = tokio::sync::oneshot::channel::<()>();
-    let waiter = std::thread::spawn(move || {
-        let _ = stop_rx.recv();
-        let _ = signal_tx.send(());
-    });
-    runtime.block_on(async move {
-        let started = async {
-            let upstream = UpstreamClient::resolve(
-                &config.upstream,
-                config.upstream_credentials.clone(),
-                config.upstream_region.clone(),
-            )
-            .await?;
-            let header = header(&upstream.base);
-            let file = RecordingFile::open(&config.out, &header)?;
-            let listener = tokio::net::TcpListener::from_std(listener)
-                .map_err(|e| RecordError::Local(crate::server::Error::Io(e)))?;
-            Ok::<_, RecordError>((upstream, file, listener))
-        };
-        let (upstream, file, listener) = match started.await {
-            Ok(parts) => parts,
-            Err(e) => {
-                let _ = ready_tx.send(Err(e));
-                return;
-            }
-        };
-        let local = &config.local;
-        let auth = Authenticator::new(
-            local.credentials.clone(),
-            local.bearer_token.clone(),
-            local.credentials_file.clone(),
-        );
-        let _ = ready_tx.send(Ok((upstream.base.clone(), upstream.region.clone())));
-        let router = Proxy::new(auth, upstream, file, local.calendar).router();
-        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-            // Stream frames are small writes: see server.rs on Nagle's algorithm.
-            let _ = tcp.set_nodelay(true);
-        });
-        let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
-        let graceful = async move {
-            let _ = signal_rx.await;
-            let _ = stopping_tx.send(true);
-        };
-        let server = axum::serve(listener, router).with_graceful_shutdown(graceful);
-        let deadline = async move {
-            let _ = stopping_rx.wait_for(|s| *s).await;
-            tokio::time::sleep(GRACE_PERIOD).await;
-        };
-        tokio::select! {
-            result = server => {
-                if let Err(e) = result {
-                    tracing::error!(error = %e, "bedrock-local record stopped with an error");
-                }
-            }
-            () = deadline => {}
-        }
-    });
-    runtime.shutdown_timeout(Duration::from_millis(200));
-    let _ = waiter.join();
+/// The recorder's set-up, on its own runtime: resolve the upstream, open the file; then the proxy
+/// is served, and the upstream's base URL and region go back to the caller.
+async fn serving(config: RecordConfig) -> Result<Serving<(String, String)>, RecordError> {
+    let upstream = UpstreamClient::resolve(
+        &config.upstream,
+        config.upstream_credentials.clone(),
+        config.upstream_region.clone(),
+    )
+    .await?;
+    let file = RecordingFile::open(&config.out, &header(&upstream.base))?;
+    let local = &config.local;
+    let auth = Authenticator::new(
+        local.credentials.clone(),
+        local.bearer_token.clone(),
+        local.credentials_file.clone(),
+    );
+    let ready = (upstream.base.clone(), upstream.region.clone());
+    Ok(Serving {
+        router: Proxy::new(auth, upstream, file, local.calendar).router(),
+        ready,
+        counters: None,
+    })
 }
 
 /// The comment lines a new recording starts with.
