@@ -21,7 +21,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::config::ConfigError;
-use crate::fields::first_refused;
+use crate::data_file::first_refused;
 
 /// A file whose modification time is this close to when it was read may still change within
 /// the same timestamp (many filesystems keep it in ticks of milliseconds, some in whole

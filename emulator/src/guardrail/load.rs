@@ -3,7 +3,7 @@
 
 use regex::Regex;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::definition::{
     ContentFilter, Guardrail, Level, PiiFilter, RegexFilter, SensitiveAction, Topic,
@@ -12,7 +12,7 @@ use super::format::{
     ContentSpec, FileSpec, GuardrailSpec, PiiSpec, RegexSpec, TopicSpec, WordsSpec,
 };
 use super::lexicon::{self, CATEGORIES, PII_TYPES};
-use crate::fields::first_refused;
+use crate::data_file::{self, Format};
 
 /// The longest blocked message Bedrock accepts (`blockedInputMessaging`, 1-500 characters).
 const MAX_MESSAGE_CHARS: usize = 500;
@@ -45,15 +45,6 @@ pub struct GuardrailError {
     pub message: String,
 }
 
-/// The format of a guardrail file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Format {
-    /// TOML (`[[guardrail]]` tables).
-    Toml,
-    /// JSON (`{"guardrail": [...]}`).
-    Json,
-}
-
 /// Parses a whole file into guardrails in file order.
 pub(crate) fn parse(
     file: &str,
@@ -66,12 +57,7 @@ pub(crate) fn parse(
         field: None,
         message,
     };
-    let raw: Value = match format {
-        Format::Toml => toml::from_str::<toml::Table>(text)
-            .map_err(|e| file_error(e.to_string().trim_end().to_string()))
-            .and_then(|table| serde_json::to_value(table).map_err(|e| file_error(e.to_string())))?,
-        Format::Json => serde_json::from_str(text).map_err(|e| file_error(e.to_string()))?,
-    };
+    let raw = data_file::parse(text, format).map_err(file_error)?;
     let spec: FileSpec = serde_json::from_value(raw).map_err(|e| file_error(e.to_string()))?;
     let mut guardrails: Vec<Guardrail> = Vec::with_capacity(spec.guardrail.len());
     for (index, value) in spec.guardrail.into_iter().enumerate() {
@@ -117,19 +103,8 @@ impl<'a> Loader<'a> {
         path: Option<&str>,
         value: Value,
     ) -> Result<T, GuardrailError> {
-        let at = |key: &str| match path {
-            Some(p) => format!("{p}.{key}"),
-            None => key.to_string(),
-        };
-        let Value::Object(map) = &value else {
-            return Err(self.error(path, "expected a table of fields"));
-        };
-        serde_json::from_value::<T>(value.clone()).map_err(|whole| {
-            match first_refused::<T>(map, &Map::new()) {
-                Some((key, e)) => self.error(Some(&at(&key)), e.to_string()),
-                None => self.error(path, whole.to_string()),
-            }
-        })
+        data_file::section(path, value)
+            .map_err(|(field, message)| self.error(field.as_deref(), message))
     }
 
     fn required(&self, value: Option<String>, field: &str) -> Result<String, GuardrailError> {

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use bedrock_catalog::guardrail::{INVALID_IDENTIFIER, NOT_FOUND};
 
 use super::definition::Guardrail;
-use super::load::{Format, GuardrailError, parse, valid_id};
+use super::load::{GuardrailError, parse, valid_id};
+use crate::data_file::{self, Format};
 use crate::error::ApiError;
 
 /// The demo guardrail shipped with the crate (`bedrock_catalog::guardrail::DEMO_ID`).
@@ -53,19 +54,13 @@ impl GuardrailSet {
     /// Loads a `.toml` or `.json` guardrail file.
     pub fn from_file(path: &Path) -> Result<Self, GuardrailError> {
         let name = path.display().to_string();
-        let error = |message: String| GuardrailError {
-            file: name.clone(),
-            guardrail: None,
-            field: None,
-            message,
-        };
-        let format = match path.extension().and_then(|e| e.to_str()) {
-            Some(ext) if ext.eq_ignore_ascii_case("toml") => Format::Toml,
-            Some(ext) if ext.eq_ignore_ascii_case("json") => Format::Json,
-            _ => return Err(error("a guardrail file must end in .toml or .json".into())),
-        };
-        let text =
-            std::fs::read_to_string(path).map_err(|e| error(format!("cannot read it: {e}")))?;
+        let (format, text) =
+            data_file::read(path, "guardrail").map_err(|message| GuardrailError {
+                file: name.clone(),
+                guardrail: None,
+                field: None,
+                message,
+            })?;
         Self::from_guardrails(parse(&name, &text, format)?)
     }
 

@@ -16,7 +16,7 @@ use super::rule::{
     upper_camel,
 };
 use super::template::{JsonTemplate, Template};
-use crate::fields::first_refused;
+use crate::data_file::{self, Format, first_refused};
 use crate::record::digest::is_digest;
 use crate::replay::is_replayed_header;
 use crate::turn::{Frame, RecordedEvent, StopReason, UsageOverride};
@@ -59,15 +59,6 @@ fn field_part(field: Option<&str>) -> String {
     field.map(|f| format!(", field `{f}`")).unwrap_or_default()
 }
 
-/// The format of a scenario file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Format {
-    /// TOML (`[[rule]]` tables).
-    Toml,
-    /// JSON (`{"rule": [...]}`).
-    Json,
-}
-
 /// Parses a whole file into rules in file order.
 pub(crate) fn parse(file: &str, text: &str, format: Format) -> Result<Vec<Rule>, ScenarioError> {
     let file_error = |message: String| ScenarioError {
@@ -76,12 +67,7 @@ pub(crate) fn parse(file: &str, text: &str, format: Format) -> Result<Vec<Rule>,
         field: None,
         message,
     };
-    let raw: Value = match format {
-        Format::Toml => toml::from_str::<toml::Table>(text)
-            .map_err(|e| file_error(e.to_string().trim_end().to_string()))
-            .and_then(|table| serde_json::to_value(table).map_err(|e| file_error(e.to_string())))?,
-        Format::Json => serde_json::from_str(text).map_err(|e| file_error(e.to_string()))?,
-    };
+    let raw = data_file::parse(text, format).map_err(file_error)?;
     let spec: FileSpec = serde_json::from_value(raw).map_err(|e| file_error(e.to_string()))?;
     let mut rules: Vec<Rule> = Vec::with_capacity(spec.rule.len());
     for (index, value) in spec.rule.into_iter().enumerate() {
@@ -170,21 +156,8 @@ impl<'a> RuleLoader<'a> {
         section: Option<&str>,
         value: Value,
     ) -> Result<T, ScenarioError> {
-        let path = |key: &str| match section {
-            Some(s) => format!("{s}.{key}"),
-            None => key.to_string(),
-        };
-        let Value::Object(map) = &value else {
-            return Err(self.error(section, "expected a table of fields"));
-        };
-        match serde_json::from_value::<T>(value.clone()) {
-            Ok(parsed) => Ok(parsed),
-            // Every field of a section is optional, so trying each alone finds the culprit.
-            Err(whole) => match first_refused::<T>(map, &Map::new()) {
-                Some((key, e)) => Err(self.error(Some(&path(&key)), e.to_string())),
-                None => Err(self.error(section, whole.to_string())),
-            },
-        }
+        data_file::section(section, value)
+            .map_err(|(field, message)| self.error(field.as_deref(), message))
     }
 
     /// Compiles `[rule.match]`.

@@ -5,9 +5,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::fallback;
-use super::load::{Format, ScenarioError, parse};
+use super::load::{ScenarioError, parse};
 use super::miss;
 use super::rule::{Decision, Rule};
+use crate::data_file::{self, Format};
 use crate::turn::{Outcome, Turn};
 
 /// The generic and fault-demonstration rules shipped with the crate.
@@ -75,24 +76,13 @@ impl ScenarioSet {
     /// Loads a `.toml` or `.json` scenario file.
     pub fn from_file(path: &Path) -> Result<Self, ScenarioError> {
         let name = path.display().to_string();
-        let format = match path.extension().and_then(|e| e.to_str()) {
-            Some(ext) if ext.eq_ignore_ascii_case("toml") => Format::Toml,
-            Some(ext) if ext.eq_ignore_ascii_case("json") => Format::Json,
-            _ => {
-                return Err(ScenarioError {
-                    file: name,
-                    rule: None,
-                    field: None,
-                    message: "a scenario file must end in .toml or .json".into(),
-                });
-            }
-        };
-        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
-            file: name.clone(),
-            rule: None,
-            field: None,
-            message: format!("cannot read it: {e}"),
-        })?;
+        let (format, text) =
+            data_file::read(path, "scenario").map_err(|message| ScenarioError {
+                file: name.clone(),
+                rule: None,
+                field: None,
+                message,
+            })?;
         Self::from_rules(parse(&name, &text, format)?)
     }
 
