@@ -28,7 +28,7 @@ use aws_sdk_bedrockruntime::types::{ContentBlock, ConversationRole, Message};
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
 use bedrock_kit::{Bedrock, Settings};
 
-#[path = "../tests/common/tls.rs"]
+#[path = "../../tests/support/tls.rs"]
 mod tls_fixture;
 
 /// Set for the child process: the directory with the run's certificates.

@@ -33,7 +33,9 @@
 //! `record` is a proxy SDKs talk to as to `serve` (the same ready line and signature check): it
 //! re-signs each request with the AWS credential chain for the upstream (`aws`: the regional
 //! Bedrock endpoint of the configured region, or `--region`) and writes every exchange as a
-//! scenario rule to FILE; `serve --scenarios FILE` replays them. Arguments are parsed by hand (a dozen flags do not
+//! scenario rule to FILE; `serve --scenarios FILE` replays them. `AWS_CA_BUNDLE` (a PEM file, as
+//! the AWS CLI reads it) adds trusted certificates for an `https://` upstream or model server.
+//! Arguments are parsed by hand (a dozen flags do not
 //! need a parser dependency).
 
 use std::net::SocketAddr;
@@ -196,6 +198,9 @@ fn parse_record_args(mut args: impl Iterator<Item = String>) -> Result<RecordCon
     if let Some(region) = region {
         config = config.upstream_region(region);
     }
+    if let Some(path) = ca_bundle_from_env() {
+        config = config.ca_bundle(path);
+    }
     Ok(config)
 }
 
@@ -305,7 +310,18 @@ fn model_backend(args: &Args) -> Result<Option<Backend>, String> {
         backend =
             backend.model_map(ModelMap::from_file(path).map_err(|e| format!("--model-map: {e}"))?);
     }
+    if let Some(path) = ca_bundle_from_env() {
+        backend = backend.ca_bundle(path);
+    }
     Ok(Some(backend))
+}
+
+/// `AWS_CA_BUNDLE`, as the AWS CLI reads it: extra certificates to trust over `https://`.
+fn ca_bundle_from_env() -> Option<String> {
+    std::env::var(bedrock_local::CA_BUNDLE_ENV)
+        .ok()
+        .map(|path| path.trim().to_string())
+        .filter(|path| !path.is_empty())
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {

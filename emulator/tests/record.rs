@@ -6,6 +6,8 @@
 //! content and the same event sequences without any upstream.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -20,6 +22,7 @@ use aws_sdk_bedrockruntime::types::{
 use aws_smithy_types::Document;
 use bedrock_local::record::{RecordConfig, Recorder, Upstream};
 use bedrock_local::{Config, Credentials, LocalEndpoint, ScenarioSet};
+use common::sdk_client;
 
 const HAIKU: &str = "us.anthropic.claude-haiku-4-5-20251001-v1:0";
 const UPSTREAM_KEY: &str = "AKIAUPSTREAMRECORD01";
@@ -89,24 +92,6 @@ fn recorder(upstream: &LocalEndpoint, out: &Path) -> Recorder {
             )),
     )
     .unwrap()
-}
-
-async fn client(url: &str, keys: &Credentials) -> Client {
-    let creds = aws_credential_types::Credentials::new(
-        &keys.access_key_id,
-        &keys.secret_access_key,
-        None,
-        None,
-        "local",
-    );
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .endpoint_url(url)
-        .credentials_provider(creds)
-        .retry_config(aws_config::retry::RetryConfig::disabled())
-        .load()
-        .await;
-    Client::new(&config)
 }
 
 fn user(text: &str) -> Message {
@@ -332,7 +317,7 @@ async fn recorded_exchanges_replay_with_identical_content_events_and_pace_and_ho
     let upstream = upstream();
     let recorder = recorder(&upstream, &out);
     let recorded =
-        transcript(&client(&recorder.endpoint_url(), recorder.credentials()).await).await;
+        transcript(&sdk_client(&recorder.endpoint_url(), recorder.credentials()).await).await;
     recorder.stop();
     upstream.stop();
 
@@ -379,7 +364,7 @@ async fn recorded_exchanges_replay_with_identical_content_events_and_pace_and_ho
 
     // Replay: no upstream at all.
     let replayed_endpoint = replay(&out);
-    let replay_client = client(
+    let replay_client = sdk_client(
         &replayed_endpoint.endpoint_url(),
         replayed_endpoint.credentials(),
     )
@@ -457,7 +442,7 @@ async fn recording_again_into_the_same_file_keeps_one_rule_per_exchange() {
     let upstream = upstream();
     for _ in 0..2 {
         let recorder = recorder(&upstream, &out);
-        let client = client(&recorder.endpoint_url(), recorder.credentials()).await;
+        let client = sdk_client(&recorder.endpoint_url(), recorder.credentials()).await;
         converse_text(&client, "What is the capital of Freedonia?").await;
         recorder.stop();
     }
@@ -473,7 +458,7 @@ async fn a_refused_local_signature_is_not_forwarded_nor_recorded() {
     let upstream = upstream();
     let recorder = recorder(&upstream, &out);
     let wrong = Credentials::new(UPSTREAM_KEY, UPSTREAM_SECRET);
-    let error = client(&recorder.endpoint_url(), &wrong)
+    let error = sdk_client(&recorder.endpoint_url(), &wrong)
         .await
         .converse()
         .model_id(HAIKU)
@@ -544,7 +529,7 @@ async fn a_killed_recorder_leaves_a_valid_file_with_every_finished_exchange() {
         .next()
         .unwrap()
         .to_string();
-    let client = client(&url, &Credentials::new(LOCAL_KEY, LOCAL_SECRET)).await;
+    let client = sdk_client(&url, &Credentials::new(LOCAL_KEY, LOCAL_SECRET)).await;
     converse_text(&client, "What is the capital of Freedonia?").await;
     let call = client
         .converse()

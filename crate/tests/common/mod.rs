@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use bedrock_kit::{Bedrock, Settings};
 
+#[path = "../../../tests/support/tls.rs"]
 pub mod tls;
 use bedrock_local::{Config, ScenarioSet};
 

@@ -64,7 +64,7 @@ impl LocalModel {
     /// A client for `backend`.
     pub fn new(backend: Backend) -> LocalModel {
         LocalModel {
-            client: client_for(&backend.api_base),
+            client: client_for(&backend.api_base, backend.ca_bundle_path()),
             backend,
             listing: Mutex::new(None),
         }

@@ -18,7 +18,7 @@ mod request;
 mod translate;
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use models::{DEFAULT_LOCAL_MODEL, ModelMap};
@@ -93,6 +93,8 @@ pub struct Backend {
     api_key: Option<String>,
     models: ModelMap,
     idle_timeout: Duration,
+    /// Extra trusted certificates for an `https://` server.
+    ca_bundle: Option<PathBuf>,
 }
 
 impl fmt::Debug for Backend {
@@ -102,6 +104,7 @@ impl fmt::Debug for Backend {
             .field("api_key", &self.api_key.as_ref().map(|_| "** redacted **"))
             .field("models", &self.models)
             .field("idle_timeout", &self.idle_timeout)
+            .field("ca_bundle", &self.ca_bundle)
             .finish()
     }
 }
@@ -148,6 +151,7 @@ impl Backend {
             api_key: None,
             models: ModelMap::default(),
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            ca_bundle: None,
         })
     }
 
@@ -179,9 +183,22 @@ impl Backend {
         self
     }
 
+    /// Trust the PEM certificates in `path` for an `https://` server, besides the system's roots
+    /// (a self-signed or company CA); [`from_env`](Self::from_env) and `bedrock-local serve` take
+    /// it from `AWS_CA_BUNDLE`.
+    pub fn ca_bundle(mut self, path: impl Into<PathBuf>) -> Backend {
+        self.ca_bundle = Some(path.into());
+        self
+    }
+
     /// The server's URL as given.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The certificates trusted besides the system's, if any.
+    pub(crate) fn ca_bundle_path(&self) -> Option<&Path> {
+        self.ca_bundle.as_deref()
     }
 
     /// The model map.
@@ -189,8 +206,8 @@ impl Backend {
         &self.models
     }
 
-    /// The backend `BEDROCK_LOCAL_MODEL_URL` asks for (with `BEDROCK_LOCAL_MODEL_MAP` and
-    /// `BEDROCK_LOCAL_MODEL_API_KEY_ENV`), or `None` when it is unset or blank.
+    /// The backend `BEDROCK_LOCAL_MODEL_URL` asks for (with `BEDROCK_LOCAL_MODEL_MAP`,
+    /// `BEDROCK_LOCAL_MODEL_API_KEY_ENV` and `AWS_CA_BUNDLE`), or `None` when it is unset or blank.
     pub fn from_env() -> Result<Option<Backend>, BackendError> {
         Backend::from_vars(|name| std::env::var(name).ok())
     }
@@ -199,7 +216,7 @@ impl Backend {
     pub(crate) fn from_vars(
         var: impl Fn(&str) -> Option<String>,
     ) -> Result<Option<Backend>, BackendError> {
-        let set = |name| var(name).filter(|v: &String| !v.trim().is_empty());
+        let set = |name: &str| var(name).filter(|v: &String| !v.trim().is_empty());
         let Some(url) = set(MODEL_URL_ENV) else {
             return Ok(None);
         };
@@ -211,6 +228,9 @@ impl Backend {
             let key_var = key_var.trim();
             let key = set(key_var).ok_or_else(|| BackendError::MissingKey(key_var.into()))?;
             backend = backend.api_key(key.trim());
+        }
+        if let Some(path) = set(crate::CA_BUNDLE_ENV) {
+            backend = backend.ca_bundle(path.trim());
         }
         Ok(Some(backend))
     }
@@ -261,7 +281,7 @@ mod tests {
     }
 
     #[test]
-    fn the_environment_names_the_url_the_map_and_the_key_variable_never_the_key() {
+    fn the_environment_names_the_url_the_map_the_key_variable_and_the_ca_bundle_never_the_key() {
         let dir = tempfile::tempdir().unwrap();
         let map = dir.path().join("models.toml");
         std::fs::write(&map, "default = \"qwen2.5\"\n").unwrap();
@@ -280,9 +300,14 @@ mod tests {
             (MODEL_MAP_ENV, map_path),
             (MODEL_KEY_ENV, "MY_KEY".into()),
             ("MY_KEY", "sk-secret".into()),
+            (crate::CA_BUNDLE_ENV, " /etc/company-ca.pem ".into()),
         ]))
         .unwrap()
         .unwrap();
+        assert_eq!(
+            backend.ca_bundle_path(),
+            Some(Path::new("/etc/company-ca.pem"))
+        );
         assert_eq!(
             backend.models().local_model("amazon.nova-micro-v1:0", ""),
             "qwen2.5"

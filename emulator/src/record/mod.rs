@@ -64,6 +64,7 @@ pub struct RecordConfig {
     local: Config,
     upstream_credentials: Option<aws_credential_types::Credentials>,
     upstream_region: Option<String>,
+    ca_bundle: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for RecordConfig {
@@ -72,6 +73,7 @@ impl std::fmt::Debug for RecordConfig {
             .field("upstream", &self.upstream)
             .field("out", &self.out)
             .field("upstream_region", &self.upstream_region)
+            .field("ca_bundle", &self.ca_bundle)
             .finish_non_exhaustive()
     }
 }
@@ -87,6 +89,7 @@ impl RecordConfig {
             local: Config::default(),
             upstream_credentials: None,
             upstream_region: None,
+            ca_bundle: None,
         }
     }
 
@@ -120,6 +123,13 @@ impl RecordConfig {
     /// answers); default: the AWS configuration's region, for a URL `us-east-1` without one.
     pub fn upstream_region(mut self, region: impl Into<String>) -> Self {
         self.upstream_region = Some(region.into());
+        self
+    }
+
+    /// Trust the PEM certificates in `path` for an `https://` upstream, besides the system's roots
+    /// (a company's TLS inspection proxy); `bedrock-local record` takes it from `AWS_CA_BUNDLE`.
+    pub fn ca_bundle(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ca_bundle = Some(path.into());
         self
     }
 
@@ -219,6 +229,7 @@ async fn serving(config: RecordConfig) -> Result<Serving<(String, String)>, Reco
         &config.upstream,
         config.upstream_credentials.clone(),
         config.upstream_region.clone(),
+        config.ca_bundle.as_deref(),
     )
     .await?;
     let file = RecordingFile::open(&config.out, &header(&upstream.base))?;

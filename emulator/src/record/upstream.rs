@@ -1,6 +1,7 @@
 //! The upstream a recorder forwards to: where it is, the credentials and region it is signed
 //! for, and the HTTP(S) client that sends each request, SigV4-signed afresh.
 
+use std::path::Path;
 use std::time::SystemTime;
 
 use aws_credential_types::Credentials as AwsCredentials;
@@ -88,6 +89,7 @@ impl UpstreamClient {
         upstream: &Upstream,
         credentials: Option<AwsCredentials>,
         region: Option<String>,
+        ca_bundle: Option<&Path>,
     ) -> Result<UpstreamClient, RecordError> {
         let needs_config =
             credentials.is_none() || (region.is_none() && *upstream == Upstream::Aws);
@@ -157,7 +159,7 @@ impl UpstreamClient {
                 ))
             })?;
         Ok(UpstreamClient {
-            client: client_for(&base).map_err(RecordError::Upstream)?,
+            client: client_for(&base, ca_bundle).map_err(RecordError::Upstream)?,
             base,
             region,
             credentials,

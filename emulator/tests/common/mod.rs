@@ -366,3 +366,30 @@ pub fn header(message: &aws_smithy_types::event_stream::Message, name: &str) -> 
 pub fn payload(message: &aws_smithy_types::event_stream::Message) -> Value {
     serde_json::from_slice(message.payload()).unwrap()
 }
+
+/// `keys` as the SDK's credentials type; `source` names them in the SDK's logs.
+pub fn sdk_credentials(
+    keys: &Credentials,
+    source: &'static str,
+) -> aws_credential_types::Credentials {
+    aws_credential_types::Credentials::new(
+        &keys.access_key_id,
+        &keys.secret_access_key,
+        None,
+        None,
+        source,
+    )
+}
+
+/// A Rust SDK client for the endpoint at `url` that signs with `keys` and never retries, so a
+/// test sees the first answer or error as it was.
+pub async fn sdk_client(url: &str, keys: &Credentials) -> aws_sdk_bedrockruntime::Client {
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(url)
+        .credentials_provider(sdk_credentials(keys, "local"))
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .load()
+        .await;
+    aws_sdk_bedrockruntime::Client::new(&config)
+}

@@ -1,7 +1,7 @@
 //! A test CA, and a TLS terminator in front of a plain-HTTP endpoint, on the SDK's own TLS stack
-//! (rustls with aws-lc): shared by the CA-bundle test and the TLS bench.
+//! (rustls with aws-lc): shared by the kit's and the endpoint's CA-bundle tests and the TLS bench.
 
-#![allow(dead_code)] // the test and the bench each use a different part
+#![allow(dead_code)] // each test binary and the bench use a different part
 
 use std::path::Path;
 use std::sync::Arc;
