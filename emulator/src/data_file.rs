@@ -54,7 +54,7 @@ pub(crate) fn section<T: DeserializeOwned>(
             "expected a table of fields".into(),
         ));
     };
-    serde_json::from_value::<T>(value.clone()).map_err(|whole| {
+    T::deserialize(&value).map_err(|whole| {
         // Every field of a section is optional, so trying each alone finds the culprit.
         match first_refused::<T>(map, &Map::new()) {
             Some((key, e)) => (Some(at(&key)), e.to_string()),

@@ -2,7 +2,7 @@
 //! model server. One connector, so both reach `https://` and `http://` alike, and trust the same
 //! certificates.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -18,6 +18,19 @@ use rustls::pki_types::pem::PemObject;
 /// The variable the AWS CLI, boto3 and the kit read for extra trusted certificates (a company's
 /// TLS inspection proxy, a self-signed model server); `bedrock-local` reads it too.
 pub const CA_BUNDLE_ENV: &str = "AWS_CA_BUNDLE";
+
+/// The file `AWS_CA_BUNDLE` names, or `None` when it is unset or blank.
+pub fn ca_bundle_from_env() -> Option<PathBuf> {
+    ca_bundle_in(|name| std::env::var(name).ok())
+}
+
+/// [`ca_bundle_from_env`] over any source of variables: the value trimmed, a blank one unset.
+pub(crate) fn ca_bundle_in(var: impl Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    var(CA_BUNDLE_ENV)
+        .map(|path| path.trim().to_string())
+        .filter(|path| !path.is_empty())
+        .map(PathBuf::from)
+}
 
 /// A pooled client for requests with a whole body.
 pub(crate) type OutboundClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;

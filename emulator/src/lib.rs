@@ -106,7 +106,7 @@ pub use config::{
 };
 pub use error::ApiError;
 pub use guardrail::{GuardrailError, GuardrailSet};
-pub use http_client::CA_BUNDLE_ENV;
+pub use http_client::{CA_BUNDLE_ENV, ca_bundle_from_env};
 pub use journal::Received;
 pub use scenario::{ScenarioError, ScenarioSet};
 pub use server::{Error, LocalEndpoint, serve, serve_until, shutdown_signal, start};

@@ -198,7 +198,7 @@ fn parse_record_args(mut args: impl Iterator<Item = String>) -> Result<RecordCon
     if let Some(region) = region {
         config = config.upstream_region(region);
     }
-    if let Some(path) = ca_bundle_from_env() {
+    if let Some(path) = bedrock_local::ca_bundle_from_env() {
         config = config.ca_bundle(path);
     }
     Ok(config)
@@ -310,18 +310,10 @@ fn model_backend(args: &Args) -> Result<Option<Backend>, String> {
         backend =
             backend.model_map(ModelMap::from_file(path).map_err(|e| format!("--model-map: {e}"))?);
     }
-    if let Some(path) = ca_bundle_from_env() {
+    if let Some(path) = bedrock_local::ca_bundle_from_env() {
         backend = backend.ca_bundle(path);
     }
     Ok(Some(backend))
-}
-
-/// `AWS_CA_BUNDLE`, as the AWS CLI reads it: extra certificates to trust over `https://`.
-fn ca_bundle_from_env() -> Option<String> {
-    std::env::var(bedrock_local::CA_BUNDLE_ENV)
-        .ok()
-        .map(|path| path.trim().to_string())
-        .filter(|path| !path.is_empty())
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {

@@ -229,8 +229,8 @@ impl Backend {
             let key = set(key_var).ok_or_else(|| BackendError::MissingKey(key_var.into()))?;
             backend = backend.api_key(key.trim());
         }
-        if let Some(path) = set(crate::CA_BUNDLE_ENV) {
-            backend = backend.ca_bundle(path.trim());
+        if let Some(path) = crate::http_client::ca_bundle_in(&var) {
+            backend = backend.ca_bundle(path);
         }
         Ok(Some(backend))
     }

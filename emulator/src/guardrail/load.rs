@@ -45,18 +45,25 @@ pub struct GuardrailError {
     pub message: String,
 }
 
+impl GuardrailError {
+    /// A mistake in the file as a whole (it cannot be read or parsed), not in one guardrail.
+    pub(crate) fn in_file(file: &str, message: String) -> GuardrailError {
+        GuardrailError {
+            file: file.to_string(),
+            guardrail: None,
+            field: None,
+            message,
+        }
+    }
+}
+
 /// Parses a whole file into guardrails in file order.
 pub(crate) fn parse(
     file: &str,
     text: &str,
     format: Format,
 ) -> Result<Vec<Guardrail>, GuardrailError> {
-    let file_error = |message: String| GuardrailError {
-        file: file.to_string(),
-        guardrail: None,
-        field: None,
-        message,
-    };
+    let file_error = |message: String| GuardrailError::in_file(file, message);
     let raw = data_file::parse(text, format).map_err(file_error)?;
     let spec: FileSpec = serde_json::from_value(raw).map_err(|e| file_error(e.to_string()))?;
     let mut guardrails: Vec<Guardrail> = Vec::with_capacity(spec.guardrail.len());

@@ -54,13 +54,8 @@ impl GuardrailSet {
     /// Loads a `.toml` or `.json` guardrail file.
     pub fn from_file(path: &Path) -> Result<Self, GuardrailError> {
         let name = path.display().to_string();
-        let (format, text) =
-            data_file::read(path, "guardrail").map_err(|message| GuardrailError {
-                file: name.clone(),
-                guardrail: None,
-                field: None,
-                message,
-            })?;
+        let (format, text) = data_file::read(path, "guardrail")
+            .map_err(|message| GuardrailError::in_file(&name, message))?;
         Self::from_guardrails(parse(&name, &text, format)?)
     }
 

@@ -49,6 +49,18 @@ pub struct ScenarioError {
     pub message: String,
 }
 
+impl ScenarioError {
+    /// A mistake in the file as a whole (it cannot be read or parsed), not in one rule.
+    pub(crate) fn in_file(file: &str, message: String) -> ScenarioError {
+        ScenarioError {
+            file: file.to_string(),
+            rule: None,
+            field: None,
+            message,
+        }
+    }
+}
+
 /// `, rule X` or nothing.
 fn rule_part(rule: Option<&str>) -> String {
     rule.map(|r| format!(", {r}")).unwrap_or_default()
@@ -61,12 +73,7 @@ fn field_part(field: Option<&str>) -> String {
 
 /// Parses a whole file into rules in file order.
 pub(crate) fn parse(file: &str, text: &str, format: Format) -> Result<Vec<Rule>, ScenarioError> {
-    let file_error = |message: String| ScenarioError {
-        file: file.to_string(),
-        rule: None,
-        field: None,
-        message,
-    };
+    let file_error = |message: String| ScenarioError::in_file(file, message);
     let raw = data_file::parse(text, format).map_err(file_error)?;
     let spec: FileSpec = serde_json::from_value(raw).map_err(|e| file_error(e.to_string()))?;
     let mut rules: Vec<Rule> = Vec::with_capacity(spec.rule.len());

@@ -76,13 +76,8 @@ impl ScenarioSet {
     /// Loads a `.toml` or `.json` scenario file.
     pub fn from_file(path: &Path) -> Result<Self, ScenarioError> {
         let name = path.display().to_string();
-        let (format, text) =
-            data_file::read(path, "scenario").map_err(|message| ScenarioError {
-                file: name.clone(),
-                rule: None,
-                field: None,
-                message,
-            })?;
+        let (format, text) = data_file::read(path, "scenario")
+            .map_err(|message| ScenarioError::in_file(&name, message))?;
         Self::from_rules(parse(&name, &text, format)?)
     }
 
